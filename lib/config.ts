@@ -1,0 +1,34 @@
+/**
+ * Defaults shared by the CLI, the notebooks and the tests. Every path is
+ * absolute (resolved against the repository root), so a notebook whose working
+ * directory is `notebooks/` sees the same lake and database as `deno task pipeline`.
+ */
+import { fileURLToPath } from "node:url";
+import { isAbsolute, resolve } from "node:path";
+
+/** The repository root (the folder holding `deno.json`). */
+export const REPO_ROOT: string = fileURLToPath(new URL("../", import.meta.url));
+
+/** Resolves a path against the repository root (absolute paths and URLs pass through). */
+export function repoPath(path: string): string {
+  if (isAbsolute(path) || /^[a-z][a-z0-9+.-]*:\/\//i.test(path)) return path;
+  return resolve(REPO_ROOT, path);
+}
+
+/** Default locations and settings; each can be overridden by an environment variable. */
+export const DEFAULTS = {
+  /** The lake: a local folder or `s3://bucket/prefix` (`TWEETLAKE_LAKE`). */
+  lake: Deno.env.get("TWEETLAKE_LAKE") ?? repoPath("out/lake"),
+  /** The DuckDB database file (`TWEETLAKE_DB`). */
+  db: Deno.env.get("TWEETLAKE_DB") ?? repoPath("out/tweetlake.duckdb"),
+  /** Where the headless run writes charts and the HTML report (`TWEETLAKE_REPORT`). */
+  report: Deno.env.get("TWEETLAKE_REPORT") ?? repoPath("out/report"),
+  /** The Delta Live Tables SQL pipeline file. */
+  pipeline: repoPath("pipelines/twitter.sql"),
+  /** The bundled sample of X API v2 filtered-stream events. */
+  sample: repoPath("sample/tweets"),
+  /** Folder holding local Transformers.js models. */
+  models: repoPath("models"),
+  /** The embedded default sentiment model (a folder name under `models/`). */
+  model: "tweetlake-sentiment",
+} as const;
