@@ -24,4 +24,6 @@ export interface Lake {
   localPath(path: string): Promise<string>;
   /** Deletes a file (no error if it is already gone). */
   delete(path: string): Promise<void>;
+  /** Releases connections (S3); optional, a no-op for a local folder. */
+  close?(): void;
 }

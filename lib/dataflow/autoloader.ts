@@ -1,0 +1,197 @@
+/**
+ * The Autoloader: finds a source's new files in the lake, reads their lines,
+ * infers (and evolves) the JSON schema, and exposes the rows as a DuckDB view
+ * with `_rescued_data` (lines that don't parse, or whose top-level values don't
+ * fit the schema, kept whole) and `_metadata` (file path, name, size, mtime).
+ */
+import type { Lake, LakeFile } from "../lake/types.ts";
+import { type DuckDBConnection, query } from "../db.ts";
+import { join } from "node:path";
+import {
+  duckType,
+  fromJsonStructure,
+  mergeTypes,
+  parseSchema,
+  quoteName,
+  settle,
+  type TypeTree,
+} from "./types.ts";
+import { type SourceSpec, sqlString } from "./translate.ts";
+
+/** Files whose names end like this are input; anything else under a source path is ignored. */
+export const INPUT_FILE = /\.(nd)?json$/i;
+
+/** Lines fully scanned for schema inference; larger batches are sampled (plus every top-level key). */
+const FULL_INFERENCE_LINES = 50_000;
+
+/** The lake-relative folder a source path names (relative to the lake, or absolute inside it). */
+export function sourcePrefix(lake: Lake, path: string): string {
+  let p = path.replace(/^(dbfs:|file:)/, "");
+  const root = lake.url.replace(/\/+$/, "");
+  if (p.startsWith(root + "/") || p === root) p = p.slice(root.length);
+  return p.replace(/^\/+|\/+$/g, "");
+}
+
+/** Lists a source's input files, sorted by path. */
+export async function listInput(lake: Lake, spec: SourceSpec): Promise<LakeFile[]> {
+  const files = await lake.list(sourcePrefix(lake, spec.path));
+  return files.filter((f) => INPUT_FILE.test(f.path));
+}
+
+/** The location DuckDB rows report as `_metadata.file_path`. */
+export function fileLocation(lake: Lake, path: string): string {
+  return lake.url.startsWith("s3://")
+    ? `${lake.url.replace(/\/+$/, "")}/${path}`
+    : join(lake.url, path);
+}
+
+/** What a loaded source holds. */
+export interface LoadedSource {
+  /** The temp view to read (columns of the schema, `_rescued_data`, `_metadata`). */
+  view: string;
+  /** Records read (non-empty lines). */
+  rows: number;
+  /** The schema after this batch (to be kept for the next one). */
+  schema: TypeTree;
+}
+
+function hintsOf(spec: SourceSpec): [string, TypeTree][] {
+  const text = spec.options.schemahints ?? spec.options.schema;
+  return text ? parseSchema(text, spec.line) : [];
+}
+
+/** The schema a source starts with: its `schema` option, or its `schemaHints` (possibly none). */
+export function initialSchema(spec: SourceSpec): TypeTree {
+  return { kind: "struct", fields: hintsOf(spec) };
+}
+
+async function inferSchema(
+  conn: DuckDBConnection,
+  lines: string,
+  count: number,
+): Promise<TypeTree> {
+  const sample = count <= FULL_INFERENCE_LINES
+    ? "true"
+    : `(rowid % ${Math.ceil(count / FULL_INFERENCE_LINES)} = 0 OR rowid < 1000)`;
+  const rows = await query(
+    conn,
+    `SELECT DISTINCT json_structure(line)::VARCHAR AS s FROM ${lines} WHERE ok AND ${sample}`,
+  );
+  let tree: TypeTree = { kind: "struct", fields: [] };
+  for (const r of rows) {
+    tree = mergeTypes(tree, fromJsonStructure(JSON.parse(String(r.s))), "widen");
+  }
+  if (count > FULL_INFERENCE_LINES) {
+    // Every top-level key is found, even in lines the sample skipped.
+    const keys = await query(
+      conn,
+      `SELECT DISTINCT unnest(json_keys(line)) AS k FROM ${lines} WHERE ok`,
+    );
+    const known = new Set(tree.kind === "struct" ? tree.fields.map(([k]) => k) : []);
+    for (const { k } of keys) {
+      if (known.has(String(k))) continue;
+      const more = await query(
+        conn,
+        `SELECT DISTINCT json_structure(line)::VARCHAR AS s FROM (SELECT line FROM ${lines}
+          WHERE ok AND json_exists(line, ${sqlString(`$."${k}"`)}) LIMIT 1000)`,
+      );
+      for (const r of more) {
+        tree = mergeTypes(tree, fromJsonStructure(JSON.parse(String(r.s))), "widen");
+      }
+    }
+  }
+  return tree;
+}
+
+/**
+ * Reads `files` of a source into a temp view named `name`. `known` is the schema
+ * kept from earlier batches; a `schema` option fixes the schema, `schemaHints`
+ * fix the named columns' types.
+ */
+export async function loadSource(
+  conn: DuckDBConnection,
+  lake: Lake,
+  spec: SourceSpec,
+  files: LakeFile[],
+  known: TypeTree | undefined,
+  name: string,
+): Promise<LoadedSource> {
+  const lines = `${name}_lines`;
+  const meta = `${name}_files`;
+  const locals: string[] = [];
+  for (const f of files) locals.push(await lake.localPath(f.path));
+  await conn.run(
+    `CREATE OR REPLACE TEMP TABLE ${meta} (local_path VARCHAR, file_path VARCHAR,
+      file_name VARCHAR, file_size BIGINT, file_modification_time TIMESTAMP)`,
+  );
+  if (files.length) {
+    const values = files.map((f, k) =>
+      `(${sqlString(locals[k])}, ${sqlString(fileLocation(lake, f.path))}, ${
+        sqlString(f.path.split("/").at(-1)!)
+      }, ${f.size}, ${sqlString(f.mtime.toISOString())}::TIMESTAMPTZ::TIMESTAMP)`
+    );
+    await conn.run(`INSERT INTO ${meta} VALUES ${values.join(",")}`);
+    await conn.run(
+      `CREATE OR REPLACE TEMP TABLE ${lines} AS
+       SELECT line, filename,
+              json_valid(line) AND starts_with(ltrim(line), '{') AS ok
+       FROM read_csv([${locals.map(sqlString).join(",")}], columns = {'line': 'VARCHAR'},
+         delim = chr(1), quote = '', escape = '', header = false, auto_detect = false,
+         strict_mode = false, null_padding = true, max_line_size = 134217728, filename = true)
+       WHERE line IS NOT NULL AND trim(line) <> ''`,
+    );
+  } else {
+    await conn.run(
+      `CREATE OR REPLACE TEMP TABLE ${lines} (line VARCHAR, filename VARCHAR, ok BOOLEAN)`,
+    );
+  }
+  const [{ n }] = await query(conn, `SELECT count(*)::BIGINT AS n FROM ${lines}`);
+  const rows = Number(n);
+  const hints = hintsOf(spec);
+  let schema: TypeTree;
+  if (spec.options.schema) schema = { kind: "struct", fields: hints };
+  else {
+    const inferred = rows
+      ? await inferSchema(conn, lines, rows)
+      : { kind: "struct" as const, fields: [] };
+    schema = known ? mergeTypes(known, inferred, "first") : inferred;
+    if (schema.kind !== "struct") schema = { kind: "struct", fields: [] };
+    const fields = schema.fields.map(([k, t]): [string, TypeTree] => [
+      k,
+      hints.find(([h]) => h === k)?.[1] ?? t,
+    ]);
+    for (const h of hints) if (!fields.some(([k]) => k === h[0])) fields.push(h);
+    schema = settle({ kind: "struct", fields });
+  }
+  const fields = schema.kind === "struct" ? schema.fields : [];
+  const parsed = fields.length
+    ? `CASE WHEN l.ok THEN try_cast(l.line::JSON AS ${duckType(schema)}) END`
+    : "NULL";
+  // A top-level value that is present but did not convert to the column's type does not fit.
+  const misfits = fields
+    .filter(([, t]) => !(t.kind === "scalar" && (t.name === "VARCHAR" || t.name === "JSON")))
+    .map(([k]) =>
+      `(struct_extract(s, ${sqlString(k)}) IS NULL AND ` +
+      `coalesce(json_type(line, ${sqlString(`$."${k}"`)}) <> 'NULL', false))`
+    );
+  const rescued = `CASE WHEN NOT ok${
+    misfits.length ? ` OR (${misfits.join(" OR ")})` : ""
+  } THEN line END AS _rescued_data`;
+  const columns = fields.map(([k]) => `struct_extract(s, ${sqlString(k)}) AS ${quoteName(k)}`);
+  await conn.run(
+    `CREATE OR REPLACE TEMP VIEW ${name} AS
+     SELECT ${[...columns, rescued].join(", ")},
+       {'file_path': file_path, 'file_name': file_name, 'file_size': file_size,
+        'file_modification_time': file_modification_time} AS _metadata
+     FROM (SELECT l.line, l.ok, ${parsed} AS s, f.*
+           FROM ${lines} l JOIN ${meta} f ON l.filename = f.local_path)`,
+  );
+  return { view: name, rows, schema };
+}
+
+/** Drops the temp objects `loadSource` made for `name`. */
+export async function dropSource(conn: DuckDBConnection, name: string): Promise<void> {
+  await conn.run(`DROP VIEW IF EXISTS ${name}`);
+  await conn.run(`DROP TABLE IF EXISTS ${name}_lines`);
+  await conn.run(`DROP TABLE IF EXISTS ${name}_files`);
+}

@@ -1,0 +1,136 @@
+/** `deno task dataflow`: runs one update of the pipeline (or a dry run, or prints its lineage). */
+import { writeFileSync } from "node:fs";
+import { DEFAULTS } from "../config.ts";
+import { progress } from "../progress.ts";
+import { lineageChart } from "../viz/lineage.ts";
+import { toStandaloneSvg } from "../viz/render.ts";
+import { PipelineError } from "./errors.ts";
+import { lineage, lineageText } from "./graph.ts";
+import { loadPipeline } from "./parse.ts";
+import { formatUpdate } from "./report.ts";
+import { PipelineRunningError, runUpdate, UpdateError, type UpdateOptions } from "./run.ts";
+
+const HELP = `usage: deno task dataflow [flags]
+
+Runs one update of a Delta Live Tables SQL pipeline on DuckDB: streaming tables
+read only new files / rows and append, materialized views are recomputed; the
+whole update commits at once or not at all.
+
+  --pipeline <file.sql>        the pipeline (default ${DEFAULTS.pipeline})
+  --lake <folder|s3://bucket/prefix>
+                               where source paths are read (default ${DEFAULTS.lake})
+  --db <file.duckdb>           the database (default ${DEFAULTS.db})
+  --full-refresh [table…]      recompute these datasets (and what reads them) from all
+                               input; with no names, every dataset
+  --dry-run                    parse, plan and check every query, write nothing
+  --lineage                    print the dataset graph and exit
+  --lineage-svg <file.svg>     write the dataset graph as SVG and exit
+  -h, --help                   show this help`;
+
+/** Parsed command line. */
+export interface DataflowArgs {
+  options: UpdateOptions & { pipeline: string };
+  lineage: boolean;
+  lineageSvg?: string;
+  help: boolean;
+}
+
+/** Parses the flags; throws a clear error for an unknown flag or a missing value. */
+export function parseDataflowArgs(args: string[]): DataflowArgs {
+  const out: DataflowArgs = {
+    options: { pipeline: DEFAULTS.pipeline },
+    lineage: false,
+    help: false,
+  };
+  const value = (i: number, flag: string): string => {
+    const v = args[i + 1];
+    if (v === undefined || v.startsWith("--")) throw new Error(`${flag} needs a value`);
+    return v;
+  };
+  for (let i = 0; i < args.length; i++) {
+    const [flag, inline] = args[i].startsWith("--") && args[i].includes("=")
+      ? [args[i].slice(0, args[i].indexOf("=")), args[i].slice(args[i].indexOf("=") + 1)]
+      : [args[i], undefined];
+    const take = () => inline ?? value(i++, flag);
+    switch (flag) {
+      case "--pipeline":
+        out.options.pipeline = take();
+        break;
+      case "--lake":
+        out.options.lake = take();
+        break;
+      case "--db":
+        out.options.db = take();
+        break;
+      case "--full-refresh": {
+        const names = inline !== undefined ? inline.split(",").filter(Boolean) : [];
+        while (inline === undefined && args[i + 1] !== undefined && !args[i + 1].startsWith("-")) {
+          names.push(...args[++i].split(",").filter(Boolean));
+        }
+        out.options.fullRefresh = names.length ? names : true;
+        break;
+      }
+      case "--dry-run":
+        out.options.dryRun = true;
+        break;
+      case "--lineage":
+        out.lineage = true;
+        break;
+      case "--lineage-svg":
+        out.lineageSvg = take();
+        break;
+      case "-h":
+      case "--help":
+        out.help = true;
+        break;
+      default:
+        throw new Error(`unknown flag ${args[i]} (see --help)`);
+    }
+  }
+  return out;
+}
+
+/** Entry point for `cli.ts dataflow`; returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  let parsed: DataflowArgs;
+  try {
+    parsed = parseDataflowArgs(args);
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (parsed.help) {
+    console.log(HELP);
+    return 0;
+  }
+  try {
+    if (parsed.lineage || parsed.lineageSvg) {
+      const graph = lineage(await loadPipeline(parsed.options.pipeline));
+      if (parsed.lineage) console.log(lineageText(graph));
+      if (parsed.lineageSvg) {
+        writeFileSync(parsed.lineageSvg, toStandaloneSvg(lineageChart(graph)));
+        console.log(`wrote ${parsed.lineageSvg}`);
+      }
+      return 0;
+    }
+    const bar = progress("dataflow");
+    const result = await runUpdate({
+      ...parsed.options,
+      onProgress: (e) => bar.update(`${e.dataset} ${e.phase === "start" ? "…" : "done"}`),
+    });
+    bar.done();
+    console.log(formatUpdate(result));
+    return 0;
+  } catch (e) {
+    if (e instanceof UpdateError) {
+      console.log(formatUpdate(e.result));
+      console.error(`error: ${e.message}`);
+      return 1;
+    }
+    if (e instanceof PipelineError || e instanceof PipelineRunningError) {
+      console.error(`error: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,244 @@
+/**
+ * Column types as a small tree: parsed from Spark/DuckDB type spellings (column
+ * lists, `schemaHints`) or from DuckDB's `json_structure`, merged as schemas
+ * evolve, and printed as DuckDB types.
+ */
+import { splitTopLevel } from "./parse.ts";
+import { significant, type Token, tokenize } from "./tokens.ts";
+
+/** A column type: a scalar DuckDB type name, a list, a struct, or a map. */
+export type TypeTree =
+  | { kind: "scalar"; name: string }
+  | { kind: "list"; of: TypeTree }
+  | { kind: "struct"; fields: [string, TypeTree][] }
+  | { kind: "map"; key: TypeTree; value: TypeTree };
+
+const SPARK_SCALARS: Record<string, string> = {
+  string: "VARCHAR",
+  varchar: "VARCHAR",
+  char: "VARCHAR",
+  text: "VARCHAR",
+  long: "BIGINT",
+  bigint: "BIGINT",
+  int: "INTEGER",
+  integer: "INTEGER",
+  short: "SMALLINT",
+  smallint: "SMALLINT",
+  byte: "TINYINT",
+  tinyint: "TINYINT",
+  float: "FLOAT",
+  real: "FLOAT",
+  double: "DOUBLE",
+  boolean: "BOOLEAN",
+  bool: "BOOLEAN",
+  timestamp: "TIMESTAMP",
+  timestamp_ntz: "TIMESTAMP",
+  timestamp_ltz: "TIMESTAMPTZ",
+  timestamptz: "TIMESTAMPTZ",
+  date: "DATE",
+  binary: "BLOB",
+  blob: "BLOB",
+  json: "JSON",
+  ubigint: "UBIGINT",
+  hugeint: "HUGEINT",
+};
+
+/** Raised for a type that cannot be read. */
+export class TypeSyntaxError extends Error {
+  constructor(message: string, readonly line: number) {
+    super(message);
+    this.name = "TypeSyntaxError";
+  }
+}
+
+class TypeReader {
+  i = 0;
+  constructor(readonly toks: Token[]) {}
+  peek(): Token | undefined {
+    return this.toks[this.i];
+  }
+  take(text?: string): Token {
+    const t = this.toks[this.i++];
+    if (!t || (text !== undefined && t.text !== text)) {
+      throw new TypeSyntaxError(
+        `expected ${text ?? "a type"} in type, found ${t ? `'${t.text}'` : "end"}`,
+        t?.line ?? this.toks.at(-1)?.line ?? 1,
+      );
+    }
+    return t;
+  }
+  type(): TypeTree {
+    const t = this.take();
+    const word = t.text.toLowerCase();
+    const open = this.peek()?.text;
+    if (word === "array" || word === "list") {
+      const close = open === "<" ? ">" : ")";
+      this.take(open === "<" ? "<" : "(");
+      const of = this.type();
+      this.take(close);
+      return { kind: "list", of };
+    }
+    if (word === "map") {
+      const close = open === "<" ? ">" : ")";
+      this.take(open === "<" ? "<" : "(");
+      const key = this.type();
+      this.take(",");
+      const value = this.type();
+      this.take(close);
+      return { kind: "map", key, value };
+    }
+    if (word === "struct") {
+      const close = open === "<" ? ">" : ")";
+      this.take(open === "<" ? "<" : "(");
+      const fields: [string, TypeTree][] = [];
+      while (this.peek()?.text !== close) {
+        const name = this.take();
+        if (this.peek()?.text === ":") this.take(":");
+        fields.push([name.value, this.type()]);
+        if (this.peek()?.text === ",") this.take(",");
+      }
+      this.take(close);
+      return { kind: "struct", fields };
+    }
+    let out: TypeTree;
+    if (word === "decimal" || word === "numeric") {
+      let args = "";
+      if (open === "(") {
+        this.take("(");
+        while (this.peek()?.text !== ")") args += this.take().text;
+        this.take(")");
+      }
+      out = { kind: "scalar", name: `DECIMAL${args ? `(${args})` : ""}` };
+    } else {
+      if (t.kind !== "word") {
+        throw new TypeSyntaxError(`expected a type, found '${t.text}'`, t.line);
+      }
+      let name = SPARK_SCALARS[word] ?? t.text.toUpperCase();
+      if (word === "timestamp" && this.peek()?.text.toLowerCase() === "with") {
+        this.i += 3; // TIMESTAMP WITH TIME ZONE
+        name = "TIMESTAMPTZ";
+      }
+      out = { kind: "scalar", name };
+    }
+    while (this.peek()?.text === "[") {
+      this.take("[");
+      this.take("]");
+      out = { kind: "list", of: out };
+    }
+    return out;
+  }
+}
+
+function typeTokens(toks: Token[]): Token[] {
+  // `>>` in `ARRAY<STRUCT<…>>` arrives as one token in some spellings; split it.
+  return toks.filter(significant).flatMap((t) =>
+    t.text.length > 1 && /^[<>]+$/.test(t.text)
+      ? [...t.text].map((ch) => ({ ...t, text: ch, value: ch }))
+      : [t]
+  );
+}
+
+/** Parses a type written in Spark (`STRUCT<a: STRING>`, `ARRAY<LONG>`) or DuckDB spelling. */
+export function parseType(text: string, line = 1): TypeTree {
+  const toks = typeTokens(tokenize(text)).map((t) => ({ ...t, line: t.line + line - 1 }));
+  const r = new TypeReader(toks);
+  const tree = r.type();
+  if (r.i < toks.length) {
+    throw new TypeSyntaxError(`unexpected '${toks[r.i].text}' after type`, toks[r.i].line);
+  }
+  return tree;
+}
+
+/** Parses a schema in DDL form: `a STRING, b STRUCT<c: LONG>` → ordered columns. */
+export function parseSchema(text: string, line = 1): [string, TypeTree][] {
+  const toks = tokenize(text);
+  return splitTopLevel(typeTokens(toks), ",", true).map((part) => {
+    const sig = part.filter(significant);
+    const name = sig[0];
+    if (!name || (name.kind !== "word" && name.kind !== "backtick")) {
+      throw new TypeSyntaxError("expected a column name in schema", (name?.line ?? 1) + line - 1);
+    }
+    return [name.value, parseType(textOfTokens(sig.slice(1)), name.line + line - 1)];
+  });
+}
+
+function textOfTokens(toks: Token[]): string {
+  return toks.map((t) => t.text).join(" ");
+}
+
+/** Converts DuckDB's `json_structure` output into a type tree. */
+export function fromJsonStructure(s: unknown): TypeTree {
+  // Positive integers come back as UBIGINT; a later negative value must still fit.
+  if (typeof s === "string") return { kind: "scalar", name: s === "UBIGINT" ? "BIGINT" : s };
+  if (Array.isArray(s)) return { kind: "list", of: fromJsonStructure(s[0] ?? "NULL") };
+  if (s && typeof s === "object") {
+    const entries = Object.entries(s as Record<string, unknown>);
+    if (entries.length === 0) return { kind: "scalar", name: "JSON" };
+    return { kind: "struct", fields: entries.map(([k, v]) => [k, fromJsonStructure(v)]) };
+  }
+  return { kind: "scalar", name: "NULL" };
+}
+
+const NUMERIC = new Set(["BIGINT", "UBIGINT", "HUGEINT", "DOUBLE", "INTEGER"]);
+
+/**
+ * Merges two types. Fields are unioned (`a`'s order first). Where the scalars
+ * disagree, `keep` decides: "first" keeps `a` (an established schema stays
+ * stable; values that don't fit are rescued), "widen" widens (numbers to
+ * DOUBLE, other scalars to VARCHAR, mixed shapes to JSON).
+ */
+export function mergeTypes(a: TypeTree, b: TypeTree, keep: "first" | "widen"): TypeTree {
+  if (a.kind === "scalar" && a.name === "NULL") return b;
+  if (b.kind === "scalar" && b.name === "NULL") return a;
+  if (a.kind === "struct" && b.kind === "struct") {
+    const fields = a.fields.map(([k, t]): [string, TypeTree] => {
+      const other = b.fields.find(([k2]) => k2 === k);
+      return [k, other ? mergeTypes(t, other[1], keep) : t];
+    });
+    for (const [k, t] of b.fields) if (!a.fields.some(([k2]) => k2 === k)) fields.push([k, t]);
+    return { kind: "struct", fields };
+  }
+  if (a.kind === "list" && b.kind === "list") {
+    return { kind: "list", of: mergeTypes(a.of, b.of, keep) };
+  }
+  if (a.kind === "scalar" && b.kind === "scalar" && a.name === b.name) return a;
+  if (keep === "first") return a;
+  if (a.kind === "scalar" && b.kind === "scalar") {
+    if (NUMERIC.has(a.name) && NUMERIC.has(b.name)) return { kind: "scalar", name: "DOUBLE" };
+    return { kind: "scalar", name: "VARCHAR" };
+  }
+  return { kind: "scalar", name: "JSON" };
+}
+
+/** Replaces types never seen with a value (`NULL`) by VARCHAR, so a table can hold them. */
+export function settle(t: TypeTree): TypeTree {
+  switch (t.kind) {
+    case "scalar":
+      return t.name === "NULL" ? { kind: "scalar", name: "VARCHAR" } : t;
+    case "list":
+      return { kind: "list", of: settle(t.of) };
+    case "struct":
+      return { kind: "struct", fields: t.fields.map(([k, f]) => [k, settle(f)]) };
+    case "map":
+      return { kind: "map", key: settle(t.key), value: settle(t.value) };
+  }
+}
+
+/** Quotes a column or field name for DuckDB. */
+export function quoteName(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** Prints a type tree as a DuckDB type. */
+export function duckType(t: TypeTree): string {
+  switch (t.kind) {
+    case "scalar":
+      return t.name === "NULL" ? "VARCHAR" : t.name;
+    case "list":
+      return `${duckType(t.of)}[]`;
+    case "struct":
+      return `STRUCT(${t.fields.map(([k, f]) => `${quoteName(k)} ${duckType(f)}`).join(", ")})`;
+    case "map":
+      return `MAP(${duckType(t.key)}, ${duckType(t.value)})`;
+  }
+}

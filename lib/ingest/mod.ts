@@ -1,0 +1,195 @@
+/**
+ * Ingest: reads a source (X filtered stream, Bluesky Jetstream, replay) and writes what it
+ * delivers, losslessly, into the lake as NDJSON batch files. Used by `deno task ingest`,
+ * `deno task pipeline` and notebook 01.
+ */
+import { openLake } from "../lake/mod.ts";
+import type { Lake } from "../lake/types.ts";
+import {
+  type BatchLimits,
+  DEFAULT_BATCH,
+  DEFAULT_RETRY,
+  INGEST_DEFAULTS,
+  type RetryPolicy,
+} from "./config.ts";
+import { spillLake, uploadSpill } from "./spill.ts";
+import type { IngestStats, Source } from "./types.ts";
+import { BatchWriter } from "./writer.ts";
+
+export type { Checkpoint, Chunk, IngestStats, Source, SourceContext } from "./types.ts";
+export { DEFAULT_BATCH, DEFAULT_RULES, INGEST_DEFAULTS, type StreamRule } from "./config.ts";
+export { type ReplayOptions, replaySource } from "./replay.ts";
+export { LakeUnreachableError } from "./writer.ts";
+export { type LatestEvent, latestEvents, latestFiles, summarizeEvent } from "./latest.ts";
+
+/** Why an ingest run ended. */
+export type StopReason = "end" | "max-events" | "duration" | "signal" | "aborted" | "failure";
+
+/** The result of {@link ingest}. */
+export interface IngestResult extends IngestStats {
+  /** Why the run ended. */
+  stoppedBy: StopReason;
+  /** The lake it wrote into (URL, no secrets). */
+  lake: string;
+  /** The lake folder it wrote under (`raw/<source>/`). */
+  folder: string;
+}
+
+/** Options of {@link ingest}. */
+export interface IngestOptions {
+  /** Where events come from. */
+  source: Source;
+  /** The lake, or its location (folder or `s3://bucket/prefix`). */
+  lake: Lake | string;
+  /** Stop after this many events. */
+  maxEvents?: number;
+  /** Stop after this many milliseconds. */
+  durationMs?: number;
+  /** Batch rotation limits (defaults: {@link DEFAULT_BATCH}). */
+  batch?: Partial<BatchLimits>;
+  /** Retries of a failed lake write before giving up (defaults: {@link DEFAULT_RETRY}). */
+  retry?: Partial<RetryPolicy>;
+  /** Spill folder for events the lake would not take (default `out/spill`). */
+  spillDir?: string;
+  /** Stops the run when aborted (buffered events are flushed first). */
+  signal?: AbortSignal;
+  /** Stop cleanly on Ctrl-C / SIGTERM (default true). */
+  handleSignals?: boolean;
+  /** Called with running totals every `progressIntervalMs` and after each file. */
+  onProgress?: (stats: IngestStats) => void;
+  /** Milliseconds between progress calls (default 250). */
+  progressIntervalMs?: number;
+  /** Where messages from the source go (default: stderr). */
+  log?: (message: string) => void;
+}
+
+/** Thrown when a run fails after flushing; carries the stats of what was kept. */
+export class IngestError extends Error {
+  /** Wraps `cause` with the stats of the failed run. */
+  constructor(message: string, readonly stats: IngestResult, cause: unknown) {
+    super(message, { cause });
+    this.name = "IngestError";
+  }
+}
+
+function onSignals(handler: () => void): () => void {
+  const names: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  for (const s of names) Deno.addSignalListener(s, handler);
+  return () => names.forEach((s) => Deno.removeSignalListener(s, handler));
+}
+
+/**
+ * Streams events from `options.source` into the lake until the source ends, `maxEvents`
+ * or `durationMs` is reached, the signal is aborted or the process gets SIGINT/SIGTERM,
+ * then flushes what is buffered. Uploads an earlier run's spill first. Throws
+ * {@link IngestError} if the lake stayed unreachable (the rest is then in the spill).
+ */
+export async function ingest(options: IngestOptions): Promise<IngestResult> {
+  const t0 = performance.now();
+  const lake = typeof options.lake === "string" ? openLake(options.lake) : options.lake;
+  const source = options.source;
+  const spillDir = options.spillDir ?? INGEST_DEFAULTS.spillDir;
+  const log = options.log ?? ((m: string) => console.error(m));
+  const max = options.maxEvents;
+  if (max !== undefined && !(max >= 0)) throw new Error(`maxEvents must be >= 0, got ${max}`);
+
+  const recovered = await uploadSpill(spillDir, lake).catch((e) => {
+    throw new Error(
+      `could not upload the spill of an earlier run to ${lake.url}: ${(e as Error).message}`,
+      { cause: e },
+    );
+  });
+  if (recovered) log(`uploaded ${recovered} file(s) left in the spill by an earlier run`);
+
+  const writer = new BatchWriter({
+    lake,
+    source: source.name,
+    limits: { ...DEFAULT_BATCH, ...options.batch },
+    retry: { ...DEFAULT_RETRY, ...options.retry },
+    spill: spillLake(spillDir, lake),
+    onFile: () => report(),
+  });
+  const stats = (): IngestStats => ({
+    ...writer.counters,
+    seconds: (performance.now() - t0) / 1000,
+    recovered,
+  });
+  const report = () => options.onProgress?.(stats());
+
+  const stop = new AbortController();
+  let stoppedBy: StopReason = "end";
+  const halt = (why: StopReason) => {
+    if (!stop.signal.aborted) {
+      stoppedBy = why;
+      stop.abort(why);
+    }
+  };
+  const outer = options.signal;
+  const onOuterAbort = () => halt("aborted");
+  if (outer?.aborted) halt("aborted");
+  outer?.addEventListener("abort", onOuterAbort);
+  const removeSignals = options.handleSignals === false
+    ? () => {}
+    : onSignals(() => halt("signal"));
+  const timer = options.durationMs !== undefined
+    ? setTimeout(() => halt("duration"), options.durationMs)
+    : undefined;
+  const ticker = setInterval(() => {
+    writer.sealIfOld();
+    report();
+  }, Math.min(options.progressIntervalMs ?? 250, 1000));
+
+  let failure: unknown;
+  try {
+    if (max === 0) halt("max-events");
+    else {
+      for await (const chunk of source.events({ lake, signal: stop.signal, log })) {
+        // A live source ends its iteration only once stopped: halt before leaving the loop.
+        try {
+          const room = max === undefined ? chunk.lines.length : max - writer.counters.events;
+          writer.add(chunk, Math.min(room, chunk.lines.length));
+          if (max !== undefined && writer.counters.events >= max) {
+            halt("max-events");
+            break;
+          }
+          if (writer.backlog > 1) await writer.ready(1);
+          if (writer.failure) {
+            halt("failure");
+            break;
+          }
+        } catch (e) {
+          halt("failure");
+          throw e;
+        }
+      }
+    }
+  } catch (e) {
+    failure = e;
+  } finally {
+    clearTimeout(timer);
+    clearInterval(ticker);
+    removeSignals();
+    outer?.removeEventListener("abort", onOuterAbort);
+    halt(stoppedBy);
+  }
+  try {
+    await writer.close();
+  } catch (e) {
+    failure ??= e;
+  }
+  failure ??= writer.failure;
+  if (typeof options.lake === "string") lake.close?.();
+  const result: IngestResult = {
+    ...stats(),
+    stoppedBy: failure ? "failure" : stoppedBy,
+    lake: lake.url,
+    folder: `raw/${source.name}/`,
+  };
+  report();
+  if (failure) {
+    const why = failure instanceof Error ? failure.message : String(failure);
+    const kept = result.spilled ? ` (${result.spilled} event(s) saved to the spill)` : "";
+    throw new IngestError(`ingest from ${source.name} stopped: ${why}${kept}`, result, failure);
+  }
+  return result;
+}

@@ -1,0 +1,174 @@
+/**
+ * `deno task pipeline`: the whole demo headless, on the defaults: replay the
+ * bundled sample into the lake, run the DLT SQL pipeline on DuckDB, score new
+ * silver rows, and write charts and an HTML report. Every stage is incremental,
+ * so a second run on the same input changes no counts.
+ */
+import { parseArgs } from "node:util";
+import { DEFAULTS } from "./config.ts";
+import { ident, query, tableExists, withDb } from "./db.ts";
+import { formatUpdate, runUpdate } from "./dataflow/mod.ts";
+import { ingest, replaySource } from "./ingest/mod.ts";
+import { progress } from "./progress.ts";
+import { formatSummary, type PipelineSummary, writeHtmlReport } from "./report.ts";
+import { labelCounts, scoreNew, sentimentByHour, topTweets } from "./sentiment/mod.ts";
+import {
+  languagesChart,
+  sentimentByHourChart,
+  sentimentChart,
+  tableHtml,
+  writeChart,
+} from "./viz/mod.ts";
+
+/** Where the pipeline reads and writes; each defaults from lib/config.ts. */
+export interface PipelineOptions {
+  /** NDJSON files to replay (default: the bundled sample). */
+  input?: string;
+  lake?: string;
+  db?: string;
+  pipeline?: string;
+  /** Folder for charts and the HTML report. */
+  report?: string;
+  /** Sentiment model (default: the embedded one). */
+  model?: string;
+  /** Called with a line per stage as it finishes. */
+  log?: (line: string) => void;
+}
+
+const HELP = `usage: deno task pipeline [flags]
+
+Runs ingest (replay) → dataflow → sentiment → report on the defaults; every
+flag is optional.
+
+  --input <folder|file>  NDJSON files to replay (default ${DEFAULTS.sample})
+  --lake <folder|s3://bucket/prefix>  (default ${DEFAULTS.lake})
+  --db <file.duckdb>     (default ${DEFAULTS.db})
+  --pipeline <file.sql>  (default ${DEFAULTS.pipeline})
+  --report <folder>      charts and report.html (default ${DEFAULTS.report})
+  --model <id|folder>    sentiment model (default the embedded ${DEFAULTS.model})
+  -h, --help             this text`;
+
+/** Rows in each dataset, quarantine table and the sentiment table, in a stable order. */
+export async function tableCounts(
+  db: string,
+  datasets: string[],
+): Promise<{ table: string; rows: number }[]> {
+  return await withDb(db, async (conn) => {
+    const out: { table: string; rows: number }[] = [];
+    for (const table of [...datasets, ...datasets.map((d) => `${d}_quarantine`), "sentiment"]) {
+      if (!(await tableExists(conn, table))) continue;
+      const [row] = await query(conn, `select count(*) as n from ${ident(table)}`);
+      out.push({ table, rows: Number(row.n) });
+    }
+    return out;
+  });
+}
+
+/** Runs the four stages and returns what each did. */
+export async function runPipeline(options: PipelineOptions = {}): Promise<PipelineSummary> {
+  const lake = options.lake ?? DEFAULTS.lake;
+  const db = options.db ?? DEFAULTS.db;
+  const reportDir = options.report ?? DEFAULTS.report;
+  const log = options.log ?? (() => {});
+
+  const ingested = await ingest({
+    source: replaySource({ input: options.input }),
+    lake,
+    handleSignals: true,
+  });
+  log(`ingest: ${ingested.events} events into ${ingested.files} files`);
+
+  const t1 = performance.now();
+  const update = await runUpdate({ pipeline: options.pipeline, lake, db });
+  const dataflowSeconds = (performance.now() - t1) / 1000;
+  log(formatUpdate(update));
+
+  const bar = progress("sentiment");
+  const scored = await scoreNew({
+    db,
+    model: options.model,
+    onProgress: (p) => bar.update(`${p.done}/${p.total} rows, ${p.rate.toFixed(0)} rows/s`),
+  });
+  bar.done();
+  log(`sentiment: ${scored.scored} rows scored with ${scored.model}`);
+
+  const t3 = performance.now();
+  const labels = await labelCounts({ db, model: scored.model });
+  const langs = await withDb(
+    db,
+    (conn) =>
+      query(conn, "select lang, count from languages where lang is not null order by count desc"),
+  );
+  const charts = {
+    languages: languagesChart(langs.map((r) => ({ lang: String(r.lang), count: Number(r.count) }))),
+    sentiment: sentimentChart(labels),
+    sentiment_by_hour: sentimentByHourChart(await sentimentByHour({ db, model: scored.model })),
+  };
+  const files: string[] = [];
+  for (const [name, markup] of Object.entries(charts)) {
+    files.push(...await writeChart(reportDir, name, markup, { png: true }));
+  }
+  const tops = async (label: "positive" | "negative") =>
+    tableHtml(
+      (await topTweets(label, 10, { db, model: scored.model })).map((t) => ({
+        score: t.score.toFixed(3),
+        text: t.text,
+      })),
+    );
+  const datasets = update.datasets.map((d) => d.name);
+  const summary: PipelineSummary = {
+    ingest: {
+      events: ingested.events,
+      malformed: ingested.malformed,
+      files: ingested.files,
+      seconds: ingested.seconds,
+    },
+    dataflow: { updateId: update.updateId, datasets: update.datasets, seconds: dataflowSeconds },
+    tables: await tableCounts(db, datasets),
+    sentiment: {
+      model: scored.model,
+      scored: scored.scored,
+      skipped: scored.skipped,
+      labels,
+      seconds: scored.seconds,
+    },
+    report: { files, seconds: 0 },
+  };
+  files.push(
+    await writeHtmlReport(reportDir, summary, [
+      { title: "Languages (all of bronze)", html: charts.languages },
+      { title: "Sentiment", html: charts.sentiment },
+      { title: "Sentiment by hour", html: charts.sentiment_by_hour },
+      { title: "Most positive tweets", html: await tops("positive") },
+      { title: "Most negative tweets", html: await tops("negative") },
+    ]),
+  );
+  summary.report.seconds = (performance.now() - t3) / 1000;
+  return summary;
+}
+
+/** Runs the command; returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      input: { type: "string" },
+      lake: { type: "string" },
+      db: { type: "string" },
+      pipeline: { type: "string" },
+      report: { type: "string" },
+      model: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (positionals.length) throw new Error(`unexpected argument: ${positionals[0]}\n\n${HELP}`);
+  const summary = await runPipeline({ ...values, log: (line) => console.error(line) });
+  console.log(formatSummary(summary));
+  return 0;
+}

@@ -1,0 +1,215 @@
+/**
+ * Incremental scoring: silver rows not yet scored by a model go through the
+ * classifier in batches, and their labels land in the gold `sentiment` table,
+ * keyed by (id, model) so a re-run never duplicates.
+ */
+import { listValue } from "@duckdb/node-api";
+import { DEFAULTS } from "../config.ts";
+import { type DuckDBConnection, ident, query, tableExists, withDb } from "../db.ts";
+import { SENTIMENT_LABELS, type SentimentLabel } from "./labels.ts";
+import {
+  type Classifier,
+  DEFAULT_DTYPE,
+  type Dtype,
+  loadClassifier,
+  modelKey,
+  resolveModel,
+} from "./model.ts";
+
+/** The gold sentiment table's name. */
+export const SENTIMENT_TABLE = "sentiment";
+
+/** The silver table's name. */
+export const SILVER_TABLE = "silver";
+
+/** SQL for "this silver row has text worth scoring" (not null, not only whitespace). */
+const HAS_TEXT = String.raw`coalesce(regexp_matches(text, '\S'), false)`;
+
+/** Creates the gold sentiment table if missing, and checks an existing one has its columns. */
+export async function ensureSentimentTable(
+  conn: DuckDBConnection,
+  table: string = SENTIMENT_TABLE,
+): Promise<void> {
+  await conn.run(
+    `create table if not exists ${ident(table)} (
+       id varchar not null, label varchar not null, score double not null,
+       model varchar not null, scored_at timestamptz not null, primary key (id, model))`,
+  );
+  const cols = (await query(
+    conn,
+    "select column_name from information_schema.columns where table_schema = 'main' and table_name = $1",
+    [table],
+  )).map((r) => String(r.column_name));
+  const missing = ["id", "label", "score", "model", "scored_at"].filter((c) => !cols.includes(c));
+  if (missing.length) {
+    throw new Error(
+      `table ${table} exists but lacks column(s) ${missing.join(", ")}: ` +
+        `it was not made by tweetlake's sentiment step (drop it or pick another table)`,
+    );
+  }
+}
+
+/** Progress of a scoring run. */
+export interface ScoreProgress {
+  /** Rows scored so far. */
+  done: number;
+  /** Rows to score in this run (known at the start). */
+  total: number;
+  /** Rows per second so far. */
+  rate: number;
+}
+
+/** Options for {@link scoreNew}. */
+export interface ScoreOptions {
+  /** DuckDB file; default `DEFAULTS.db`. */
+  db?: string;
+  /** Model to load (hub id, folder, or name under `models/`); default the embedded one. */
+  model?: string;
+  /** Weights to load; default q8. */
+  dtype?: Dtype;
+  /** An already loaded classifier (then `model`/`dtype` are not used and it is not disposed). */
+  classifier?: Classifier;
+  /** Texts per model call; default 32. */
+  batchSize?: number;
+  /** Rows read from the database per visit (the file is closed while they are scored); default 8192. */
+  chunkSize?: number;
+  /** Score every silver row again with this model, replacing its earlier scores. */
+  rescore?: boolean;
+  /** Silver table name; default `silver`. */
+  silver?: string;
+  /** Gold table name; default `sentiment`. */
+  table?: string;
+  /** Called after every batch. */
+  onProgress?: (p: ScoreProgress) => void;
+}
+
+/** What a scoring run did. */
+export interface ScoreResult {
+  /** Rows scored (and written) in this run. */
+  scored: number;
+  /** Silver rows with empty text: never scored and not written to the gold table. */
+  skipped: number;
+  /** Labels given in this run. */
+  labels: Record<SentimentLabel, number>;
+  /** Wall-clock seconds, model loading included. */
+  seconds: number;
+  /** The model key written to the gold table (`name@dtype`). */
+  model: string;
+}
+
+/** A silver row waiting for a score. */
+type Pending = { id: string; text: string };
+
+/** `from silver s where <has text, not scored by $1 (since $2 when rescoring)>`. */
+function pendingFilter(silver: string, table: string, rescore: boolean): string {
+  const fresh = rescore ? " and scored_at >= $2::timestamptz" : "";
+  return `from ${ident(silver)} s where ${HAS_TEXT} and cast(s.id as varchar) not in (
+    select id from ${ident(table)} where model = $1${fresh})`;
+}
+
+/**
+ * Scores the silver rows that `model` has not scored yet (all of them with `rescore`)
+ * and writes them to the gold table. The database file is opened per chunk and
+ * closed while the model runs, so other steps can use it in between; each chunk
+ * is committed on its own, so an interrupted run keeps what it scored. Rows with
+ * empty text are skipped (counted, never written). The model is loaded only when
+ * there is something to score.
+ */
+export async function scoreNew(options: ScoreOptions = {}): Promise<ScoreResult> {
+  const t0 = performance.now();
+  const db = options.db ?? DEFAULTS.db;
+  const silver = options.silver ?? SILVER_TABLE;
+  const table = options.table ?? SENTIMENT_TABLE;
+  const batchSize = options.batchSize ?? 32;
+  const chunkSize = options.chunkSize ?? 8192;
+  const rescore = options.rescore ?? false;
+  for (const [name, v] of [["batch size", batchSize], ["chunk size", chunkSize]] as const) {
+    if (!Number.isInteger(v) || v < 1) {
+      throw new Error(`${name} must be a positive integer, got ${v}`);
+    }
+  }
+  const started = new Date().toISOString();
+  const labels = Object.fromEntries(SENTIMENT_LABELS.map((l) => [l, 0])) as Record<
+    SentimentLabel,
+    number
+  >;
+  const key = options.classifier?.modelId ??
+    modelKey(
+      options.model === undefined ? DEFAULTS.model : resolveModel(options.model).name,
+      options.dtype ?? DEFAULT_DTYPE,
+    );
+  let model: Classifier | undefined = options.classifier;
+  try {
+    const params = rescore ? [key, started] : [key];
+    const filter = pendingFilter(silver, table, rescore);
+    const { total, skipped } = await withDb(db, async (conn) => {
+      if (!(await tableExists(conn, silver))) {
+        throw new Error(`no ${silver} table in ${db}: run the dataflow first (deno task dataflow)`);
+      }
+      await ensureSentimentTable(conn, table);
+      const [{ n }] = await query(conn, `select count(distinct s.id) as n ${filter}`, params);
+      const [{ e }] = await query(
+        conn,
+        `select count(distinct id) as e from ${ident(silver)} where not ${HAS_TEXT}`,
+      );
+      return { total: Number(n), skipped: Number(e) };
+    });
+    let done = 0;
+    let previous = new Set<string>();
+    let results: { ids: string[]; preds: { label: string; score: number }[] } | undefined;
+    while (true) {
+      const chunk: Pending[] = await withDb(db, async (conn) => {
+        if (results) await writeScores(conn, table, key, results.ids, results.preds);
+        const rows = await query(
+          conn,
+          `select cast(s.id as varchar) as id, s.text ${filter} order by 1 limit ${chunkSize}`,
+          params,
+        );
+        // one row per id (silver should already be); later duplicates are scored rows by then
+        const byId = new Map(rows.map((r) => [String(r.id), String(r.text)]));
+        return [...byId].map(([id, text]) => ({ id, text }));
+      });
+      if (chunk.length === 0) break;
+      if (chunk.some((r) => previous.has(r.id))) {
+        throw new Error(`scores for model ${key} were not recorded in ${db}.${table}; stopping`);
+      }
+      previous = new Set(chunk.map((r) => r.id));
+      model ??= await loadClassifier({ model: options.model, dtype: options.dtype });
+      const base = done;
+      const preds = await model.classify(chunk.map((r) => r.text), batchSize, (n) => {
+        options.onProgress?.({
+          done: base + n,
+          total,
+          rate: (base + n) / ((performance.now() - t0) / 1000),
+        });
+      });
+      for (const p of preds) labels[p.label]++;
+      done += chunk.length;
+      results = { ids: chunk.map((r) => r.id), preds };
+    }
+    return { scored: done, skipped, labels, seconds: (performance.now() - t0) / 1000, model: key };
+  } finally {
+    if (model && model !== options.classifier) await model.dispose();
+  }
+}
+
+/** Writes one chunk of predictions (replacing earlier scores of the same id and model). */
+async function writeScores(
+  conn: DuckDBConnection,
+  table: string,
+  model: string,
+  ids: string[],
+  preds: { label: string; score: number }[],
+): Promise<void> {
+  await conn.run(
+    `insert or replace into ${ident(table)} (id, label, score, model, scored_at)
+     select unnest($1::varchar[]), unnest($2::varchar[]), unnest($3::double[]), $4, $5::timestamptz`,
+    [
+      listValue(ids),
+      listValue(preds.map((p) => p.label)),
+      listValue(preds.map((p) => p.score)),
+      model,
+      new Date().toISOString(),
+    ],
+  );
+}

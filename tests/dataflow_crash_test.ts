@@ -1,0 +1,97 @@
+/**
+ * Crash safety and exclusion: a second update while one runs gets "pipeline is
+ * running"; killing an update midway loses nothing and duplicates nothing (the
+ * next run produces the same tables as an uninterrupted run).
+ */
+import assert from "node:assert/strict";
+import { makeEvents } from "../tools/make-sample.ts";
+import { PipelineRunningError, runUpdate } from "../lib/dataflow/mod.ts";
+import {
+  copySample,
+  FIXTURES,
+  snapshot,
+  workspace,
+  writeLakeFile,
+} from "./fixtures/dataflow/support.ts";
+
+const PIPELINE = new URL("../pipelines/twitter.sql", import.meta.url).pathname;
+const TABLES = [
+  "bronze",
+  "silver",
+  "silver_quarantine",
+  "languages",
+  "tweets_per_hour",
+  "_dataflow_files",
+  "_dataflow_offsets",
+];
+
+async function fillLake(lake: string): Promise<void> {
+  await copySample(lake);
+  // Enough rows that DuckDB writes row groups to the file before the commit.
+  for (let f = 0; f < 4; f++) {
+    const lines = makeEvents(35_000, 7, 10_000 + f * 35_000);
+    await writeLakeFile(lake, `raw/x/date=2026-11-21/big-${f}.ndjson`, lines.join("\n") + "\n");
+  }
+}
+
+async function waitFor(
+  stream: ReadableStream<Uint8Array>,
+  word: string,
+): Promise<ReadableStreamDefaultReader<Uint8Array>> {
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  let seen = "";
+  while (!seen.includes(word)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`child ended before printing ${word}: ${seen}`);
+    seen += decoder.decode(value);
+  }
+  return reader;
+}
+
+Deno.test("crash: a second update is refused while one runs; a killed update leaves no trace", async () => {
+  const crashed = await workspace();
+  const clean = await workspace();
+  try {
+    await fillLake(crashed.lake);
+    await fillLake(clean.lake);
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        `${FIXTURES}paused_update.ts`,
+        PIPELINE,
+        crashed.lake,
+        crashed.db,
+        "silver",
+      ],
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const reader = await waitFor(child.stdout, "PAUSED");
+    try {
+      // bronze's rows are written inside the child's open transaction; silver has not run.
+      const busy = await runUpdate({ pipeline: PIPELINE, lake: crashed.lake, db: crashed.db })
+        .then(() => undefined, (e) => e);
+      assert.ok(busy instanceof PipelineRunningError, `expected PipelineRunningError, got ${busy}`);
+      assert.match(busy.message, /^pipeline is running: another process holds /);
+    } finally {
+      child.kill("SIGKILL");
+      await child.status;
+      await reader.cancel();
+    }
+    const after = await runUpdate({ pipeline: PIPELINE, lake: crashed.lake, db: crashed.db });
+    assert.equal(after.datasets[0].filesRead, 7, "the killed update committed no checkpoint");
+    await runUpdate({ pipeline: PIPELINE, lake: clean.lake, db: clean.db });
+    const a = await snapshot(crashed.db, TABLES);
+    const b = await snapshot(clean.db, TABLES);
+    assert.equal(a.bronze.length, 423 + 140_000);
+    for (const t of TABLES) {
+      if (t === "_dataflow_files") continue; // holds update ids and times
+      assert.deepEqual(a[t], b[t], t);
+    }
+  } finally {
+    await crashed.remove();
+    await clean.remove();
+  }
+});

@@ -1,0 +1,167 @@
+/**
+ * pipelines/twitter.sql end to end on a local lake: the bundled X sample plus
+ * hand-written Jetstream events, deduplication, the event log, full refresh and
+ * dry run.
+ */
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { query, withDb } from "../lib/db.ts";
+import {
+  readEventLog,
+  readExpectationMetrics,
+  readQuarantine,
+  runUpdate,
+} from "../lib/dataflow/mod.ts";
+import {
+  copySample,
+  counts,
+  FIXTURES,
+  snapshot,
+  workspace,
+  writeLakeFile,
+} from "./fixtures/dataflow/support.ts";
+
+const PIPELINE = new URL("../pipelines/twitter.sql", import.meta.url).pathname;
+const TABLES = ["bronze", "bronze_jetstream", "silver", "silver_quarantine", "languages"];
+
+Deno.test("twitter.sql: sample through bronze → silver → gold; a rerun changes nothing", async () => {
+  const ws = await workspace();
+  try {
+    await copySample(ws.lake);
+    const first = await runUpdate({ pipeline: PIPELINE, lake: ws.lake, db: ws.db });
+    assert.equal(first.status, "completed");
+    const c1 = await counts(ws.db, [...TABLES, "tweets_per_hour"]);
+    // 423 lines: 420 events (3 malformed lines rescued), 244 English; 5 "zxx" and 3 broken dropped.
+    assert.deepEqual(c1, {
+      bronze: 423,
+      bronze_jetstream: 0,
+      silver: 244,
+      silver_quarantine: 179,
+      languages: 6,
+      tweets_per_hour: c1.tweets_per_hour,
+    });
+    assert.ok(c1.tweets_per_hour > 0);
+    await withDb(ws.db, async (conn) => {
+      const rescued = await query(
+        conn,
+        "SELECT count(*) AS n FROM bronze WHERE _rescued_data IS NOT NULL",
+      );
+      assert.equal(rescued[0].n, 3);
+      const cols = await query(conn, "SELECT column_name FROM (DESCRIBE silver)");
+      assert.deepEqual(cols.map((r) => r.column_name), [
+        "id",
+        "source",
+        "lang",
+        "text",
+        "author_id",
+        "created_at",
+        "ingested_at",
+        "_source_file",
+      ]); // deno-fmt-ignore
+      const broken = await readQuarantine(conn, "silver");
+      assert.equal(broken.filter((r) => r.id === null).length, 3);
+      assert.ok(broken.every((r) => r._update_id === first.updateId));
+      const log = await readEventLog(conn);
+      assert.equal(log.length, 5, "one event log row per dataset");
+      const silver = log.find((r) => r.dataset === "silver")!;
+      assert.equal(silver.rows_written, 244);
+      assert.equal(silver.rows_dropped, 179);
+      assert.equal(silver.status, "completed");
+      const metrics = await readExpectationMetrics(conn);
+      assert.deepEqual(
+        metrics.map((m) => [m.expectation, m.passed_records, m.failed_records]),
+        [["has_created_at", 420, 3], ["valid_id", 420, 3], ["valid_language", 244, 179]],
+      );
+    });
+    const before = await snapshot(ws.db, TABLES);
+    const second = await runUpdate({ pipeline: PIPELINE, lake: ws.lake, db: ws.db });
+    assert.equal(second.datasets.find((d) => d.name === "bronze")!.filesRead, 0);
+    assert.deepEqual(await snapshot(ws.db, TABLES), before);
+  } finally {
+    await ws.remove();
+  }
+});
+
+Deno.test("twitter.sql: Jetstream posts conform into silver; replayed duplicates are dropped by id", async () => {
+  const ws = await workspace();
+  try {
+    await copySample(ws.lake);
+    await runUpdate({ pipeline: PIPELINE, lake: ws.lake, db: ws.db });
+    // A replay of the same sample lands again under new names, plus Jetstream events.
+    const sample = await Deno.readTextFile(`${ws.lake}/raw/x/date=2026-11-20/sample-01.ndjson`);
+    await writeLakeFile(ws.lake, "raw/x/date=2026-11-21/replay-0001.ndjson", sample);
+    await writeLakeFile(
+      ws.lake,
+      "raw/jetstream/date=2026-11-20/0001.ndjson",
+      await Deno.readTextFile(`${FIXTURES}jetstream/events.ndjson`),
+    );
+    const r = await runUpdate({ pipeline: PIPELINE, lake: ws.lake, db: ws.db });
+    const silver = r.datasets.find((d) => d.name === "silver")!;
+    assert.ok(silver.rowsDuplicate > 0, "the replayed English posts are duplicates");
+    assert.equal(silver.rowsWritten, 2, "only the two English Bluesky posts are new");
+    await withDb(ws.db, async (conn) => {
+      const dup = await query(conn, "SELECT count(*) - count(DISTINCT id) AS d FROM silver");
+      assert.equal(dup[0].d, 0);
+      const bsky = await query(
+        conn,
+        "SELECT id, lang, text, author_id, created_at FROM silver WHERE source = 'jetstream' ORDER BY id",
+      );
+      assert.deepEqual(bsky.map((x) => [x.id, x.lang, x.author_id]), [
+        ["did:plc:alice/3kpost1", "en", "did:plc:alice"],
+        ["did:plc:frank/3kpost3", "en", "did:plc:frank"],
+      ]);
+      assert.equal((bsky[0].created_at as Date).toISOString(), "2026-11-20T10:15:00.000Z");
+      const ja = await query(conn, "SELECT count FROM languages WHERE lang = 'ja'");
+      assert.equal(ja[0].count, 1, "languages counts every language that bronze received");
+      const en = await query(conn, "SELECT count FROM languages WHERE lang = 'en'");
+      const direct = await query(conn, "SELECT count(*) AS n FROM bronze WHERE data.lang = 'en'");
+      assert.deepEqual(en.map((x) => x.count), [Number(direct[0].n) + 2], "one row, all of bronze");
+    });
+  } finally {
+    await ws.remove();
+  }
+});
+
+Deno.test("twitter.sql: full refresh of silver recomputes it and its readers; dry run writes nothing", async () => {
+  const ws = await workspace();
+  try {
+    await copySample(ws.lake);
+    const dry = await runUpdate({ pipeline: PIPELINE, lake: ws.lake, db: ws.db, dryRun: true });
+    assert.equal(dry.status, "dry_run");
+    assert.ok(dry.datasets.every((d) => d.status === "validated"));
+    assert.equal(existsSync(ws.db), false, "a dry run creates no database");
+
+    await runUpdate({ pipeline: PIPELINE, lake: ws.lake, db: ws.db });
+    const before = await snapshot(ws.db, TABLES);
+    const again = await runUpdate({ pipeline: PIPELINE, lake: ws.lake, db: ws.db, dryRun: true });
+    assert.equal(again.datasets.find((d) => d.name === "bronze")!.filesRead, 0);
+    assert.deepEqual(await snapshot(ws.db, TABLES), before);
+
+    const r = await runUpdate({
+      pipeline: PIPELINE,
+      lake: ws.lake,
+      db: ws.db,
+      fullRefresh: ["silver"],
+    });
+    assert.deepEqual(r.fullRefresh, ["silver", "tweets_per_hour"]);
+    const silver = r.datasets.find((d) => d.name === "silver")!;
+    assert.equal(silver.rowsRead, 423, "silver reads all of bronze again");
+    assert.equal(r.datasets.find((d) => d.name === "bronze")!.rowsRead, 0);
+    assert.deepEqual(await snapshot(ws.db, TABLES), before);
+
+    const all = await runUpdate({
+      pipeline: PIPELINE,
+      lake: ws.lake,
+      db: ws.db,
+      fullRefresh: true,
+    });
+    assert.equal(all.datasets.find((d) => d.name === "bronze")!.filesRead, 3);
+    assert.deepEqual(await snapshot(ws.db, TABLES), before);
+    await withDb(ws.db, async (conn) => {
+      const log = await readEventLog(conn);
+      assert.equal(log.length, 5 * 3, "dry runs leave no event log rows");
+    });
+  } finally {
+    await ws.remove();
+  }
+});

@@ -1,0 +1,526 @@
+#!/usr/bin/python3
+"""Train tweetlake's embedded sentiment model (tiny BERT-style encoder) and export it as a
+Transformers.js model folder.
+
+Run from the repository root:
+
+    /usr/bin/python3 tools/train-sentiment/train.py
+
+Needs Debian's python3-torch and python3-onnx (apt-get install python3-torch python3-onnx).
+Reads the public tweet data in ../shared/data (see that folder's README); writes
+models/tweetlake-sentiment/ (config.json, tokenizer.json, tokenizer_config.json,
+onnx/model.onnx, onnx/model_quantized.onnx, MODEL_CARD.md). Deterministic for a given seed
+and settings on the same machine / torch build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import csv
+import datetime
+import json
+import math
+import os
+import platform
+import random
+import re
+import shlex
+import sys
+import time
+
+# OpenMP threads that spin while waiting are very slow when the 2 cores are shared
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import export  # noqa: E402
+import wordpiece as wp  # noqa: E402
+from model import TinyBert  # noqa: E402
+
+LABELS = ["negative", "neutral", "positive"]
+L2I = {l: i for i, l in enumerate(LABELS)}
+VAL_FILE = "semeval-2013-2016-en/twitter-2016devtest-A.tsv"
+XLMT_LANGS = ["arabic", "french", "german", "hindi", "italian", "portuguese", "spanish"]
+
+
+def log(*a):
+    print(f"[{time.strftime('%H:%M:%S')}]", *a, flush=True)
+
+
+# --------------------------------------------------------------------------- data
+
+_U_ESC = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
+def clean_semeval(text: str) -> str:
+    text = text.strip()
+    if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+        text = text[1:-1].replace('\\"', '"')
+        text = re.sub('"{2,}', '"', text)
+    return _U_ESC.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
+def read_semeval(path: str) -> list[tuple[str, int]]:
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) < 3 or parts[1] not in L2I:
+                continue
+            rows.append((clean_semeval(parts[2]), L2I[parts[1]]))
+    return rows
+
+
+def read_kaggle(path: str) -> list[tuple[str, int]]:
+    rows = []
+    with open(path, encoding="utf-8", newline="") as f:
+        for r in csv.DictReader(f):
+            t = (r.get("text") or "").strip().replace("`", "'")
+            if t and r.get("sentiment") in L2I:
+                rows.append((t, L2I[r["sentiment"]]))
+    return rows
+
+
+def read_xlmt(folder: str, split: str) -> list[tuple[str, int]]:
+    with open(os.path.join(folder, f"{split}_text.txt"), encoding="utf-8") as f:
+        texts = f.read().split("\n")
+    with open(os.path.join(folder, f"{split}_labels.txt"), encoding="utf-8") as f:
+        labels = f.read().split("\n")
+    rows = []
+    for t, l in zip(texts, labels):
+        if t.strip() and l.strip() in ("0", "1", "2"):
+            rows.append((t.strip(), int(l)))
+    return rows
+
+
+def read_lines(path: str) -> list[str]:
+    with open(path, encoding="utf-8") as f:
+        return [l.strip() for l in f if l.strip()]
+
+
+def norm_key(text: str) -> str:
+    return " ".join(wp.words_of(text))
+
+
+def load_data(root: str, use_kaggle: bool, use_xlmt: bool):
+    """Returns (train rows, val rows, unlabeled texts, per-file report)."""
+    report = []
+    sem = os.path.join(root, "semeval-2013-2016-en")
+    val = read_semeval(os.path.join(root, VAL_FILE))
+    report.append((VAL_FILE, len(val), "validation"))
+    labeled: list[tuple[str, int, str]] = []
+    for name in sorted(os.listdir(sem)):
+        rel = f"semeval-2013-2016-en/{name}"
+        if not name.endswith(".tsv") or rel == VAL_FILE:
+            continue
+        rows = read_semeval(os.path.join(sem, name))
+        report.append((rel, len(rows), "train"))
+        labeled += [(t, l, "semeval") for t, l in rows]
+    if use_kaggle:
+        for name in ("train.csv", "test.csv"):
+            rel = f"kaggle-tweet-sentiment-extraction/{name}"
+            rows = read_kaggle(os.path.join(root, rel))
+            report.append((rel, len(rows), "train"))
+            labeled += [(t, l, "kaggle") for t, l in rows]
+    if use_xlmt:
+        for lang in XLMT_LANGS:
+            for split in ("train", "val", "test"):
+                rows = read_xlmt(os.path.join(root, "xlmt-multilingual", lang), split)
+                report.append((f"xlmt-multilingual/{lang}/{split}_*.txt", len(rows), "train"))
+                labeled += [(t, l, "xlmt") for t, l in rows]
+    unl = []
+    for name in ("train_text.txt", "val_text.txt", "test_text.txt"):
+        rel = f"tweeteval-emoji-unlabeled/{name}"
+        rows = read_lines(os.path.join(root, rel))
+        report.append((rel, len(rows), "unlabeled (MLM)"))
+        unl += rows
+
+    # validation: dedupe by normalised text (first occurrence)
+    val_keys = set()
+    val_rows = []
+    for t, l in val:
+        k = norm_key(t)
+        if k and k not in val_keys:
+            val_keys.add(k)
+            val_rows.append((t, l))
+    # training: dedupe by normalised text, majority label, drop ties and validation texts
+    groups: dict[str, list] = {}
+    order = []
+    for t, l, src in labeled:
+        k = norm_key(t)
+        if not k:
+            continue
+        if k not in groups:
+            groups[k] = [t, collections.Counter(), src]
+            order.append(k)
+        groups[k][1][l] += 1
+    stats = collections.Counter()
+    train = []
+    for k in order:
+        t, cnt, src = groups[k]
+        if k in val_keys:
+            stats["dropped: also in validation"] += 1
+            continue
+        top = cnt.most_common()
+        if len(top) > 1 and top[0][1] == top[1][1]:
+            stats["dropped: conflicting labels"] += 1
+            continue
+        train.append((t, top[0][0], src))
+    stats["labeled rows read"] = len(labeled)
+    stats["unique labeled texts"] = len(order)
+    seen = set(groups) | val_keys
+    unl_rows = []
+    for t in unl:
+        k = norm_key(t)
+        if k and k not in seen:
+            seen.add(k)
+            unl_rows.append(t)
+    stats["unlabeled unique (not in labeled/validation)"] = len(unl_rows)
+    return train, val_rows, unl_rows, report, stats
+
+
+# --------------------------------------------------------------------------- batching
+
+
+def make_batches(lengths: list[int], batch: int, rng: random.Random, shuffle=True):
+    idx = list(range(len(lengths)))
+    if shuffle:
+        rng.shuffle(idx)
+    chunk = batch * 64
+    batches = []
+    for s in range(0, len(idx), chunk):
+        part = sorted(idx[s : s + chunk], key=lambda i: lengths[i])
+        batches += [part[j : j + batch] for j in range(0, len(part), batch)]
+    if shuffle:
+        rng.shuffle(batches)
+    return batches
+
+
+def pad(seqs: list[list[int]]):
+    t = max(len(s) for s in seqs)
+    ids = torch.zeros((len(seqs), t), dtype=torch.long)
+    mask = torch.zeros((len(seqs), t), dtype=torch.long)
+    for i, s in enumerate(seqs):
+        ids[i, : len(s)] = torch.tensor(s)
+        mask[i, : len(s)] = 1
+    return ids, mask
+
+
+def lr_at(step: int, total: int, warm: int, peak: float) -> float:
+    if step < warm:
+        return peak * (step + 1) / warm
+    return peak * max(0.0, (total - step) / max(1, total - warm))
+
+
+# --------------------------------------------------------------------------- training
+
+
+def pretrain_mlm(model, seqs, args, rng, vocab_size):
+    if args.mlm_epochs <= 0:
+        return 0
+    params = [p for n, p in model.named_parameters() if not n.startswith("cls.")]
+    opt = torch.optim.AdamW(params, lr=args.mlm_lr, weight_decay=0.01)
+    lengths = [len(s) for s in seqs]
+    per_epoch = math.ceil(len(seqs) / args.mlm_batch)
+    total = int(per_epoch * args.mlm_epochs)
+    warm = max(1, total // 20)
+    g = torch.Generator().manual_seed(args.seed + 1)
+    step = 0
+    model.train()
+    t0 = time.time()
+    loss_avg = None
+    while step < total:
+        for b in make_batches(lengths, args.mlm_batch, rng):
+            if step >= total:
+                break
+            ids, mask = pad([seqs[i] for i in b])
+            special = ids < len(wp.SPECIALS)
+            prob = torch.rand(ids.shape, generator=g)
+            sel = (prob < 0.15) & ~special
+            if not sel.any():
+                continue
+            labels = ids[sel]
+            r = torch.rand(ids.shape, generator=g)
+            rnd = torch.randint(len(wp.SPECIALS), vocab_size, ids.shape, generator=g)
+            inp = ids.clone()
+            inp[sel & (r < 0.8)] = wp.MASK
+            rmask = sel & (r >= 0.8) & (r < 0.9)
+            inp[rmask] = rnd[rmask]
+            for group in opt.param_groups:
+                group["lr"] = lr_at(step, total, warm, args.mlm_lr)
+            x = model.encode(inp, mask)
+            logits = model.mlm_logits(x[sel])
+            loss = torch.nn.functional.cross_entropy(logits, labels)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
+            step += 1
+            loss_avg = loss.item() if loss_avg is None else 0.98 * loss_avg + 0.02 * loss.item()
+            if step % 200 == 0 or step == total:
+                el = time.time() - t0
+                log(f"mlm step {step}/{total} loss {loss_avg:.3f} ({el:.0f}s, eta {el / step * (total - step):.0f}s)")
+    return step
+
+
+@torch.no_grad()
+def predict(model, seqs, batch=256):
+    model.eval()
+    out = []
+    order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
+    res = [None] * len(seqs)
+    for s in range(0, len(order), batch):
+        b = order[s : s + batch]
+        ids, mask = pad([seqs[i] for i in b])
+        logits = model(ids, mask)
+        for i, row in zip(b, logits):
+            res[i] = row
+    out = torch.stack(res)
+    return out
+
+
+def metrics(logits: torch.Tensor, gold: list[int], bias=None) -> dict:
+    if bias is not None:
+        logits = logits + torch.tensor(bias, dtype=logits.dtype)
+    pred = logits.argmax(-1).tolist()
+    rec = []
+    for c in range(3):
+        n = sum(1 for g in gold if g == c)
+        ok = sum(1 for g, p in zip(gold, pred) if g == c and p == c)
+        rec.append(ok / max(1, n))
+    acc = sum(1 for g, p in zip(gold, pred) if g == p) / len(gold)
+    return {
+        "macro_recall": sum(rec) / 3,
+        "accuracy": acc,
+        "recall": dict(zip(LABELS, rec)),
+    }
+
+
+def tune_bias(logits: torch.Tensor, gold: list[int]):
+    """Grid search of additive logit biases (negative, neutral; positive fixed at 0)."""
+    best = (-1.0, [0.0, 0.0, 0.0])
+    grid = [x / 10 for x in range(-15, 16)]
+    for a in grid:
+        for b in grid:
+            m = metrics(logits, gold, [a, b, 0.0])["macro_recall"]
+            if m > best[0] + 1e-9:
+                best = (m, [a, b, 0.0])
+    return best[1]
+
+
+def finetune(model, train_seqs, train_y, val_seqs, val_y, args, rng):
+    counts = collections.Counter(train_y)
+    w = torch.tensor([(len(train_y) / (3 * counts[c])) ** args.class_weight_power for c in range(3)])
+    log("class counts", dict(counts), "loss weights", [round(x, 3) for x in w.tolist()])
+    no_decay = lambda n: n.endswith("bias") or ".ln" in n or n.startswith("ln_")  # noqa: E731
+    named = [(n, p) for n, p in model.named_parameters() if not n.startswith("mlm_")]
+    opt = torch.optim.AdamW(
+        [
+            {"params": [p for n, p in named if not no_decay(n)], "weight_decay": 0.01},
+            {"params": [p for n, p in named if no_decay(n)], "weight_decay": 0.0},
+        ],
+        lr=args.lr,
+    )
+    lengths = [len(s) for s in train_seqs]
+    per_epoch = math.ceil(len(train_seqs) / args.batch)
+    total = per_epoch * args.epochs
+    warm = max(1, total // 20)
+    step = 0
+    best = None
+    history = []
+    t0 = time.time()
+    for ep in range(args.epochs):
+        model.train()
+        loss_avg = None
+        for b in make_batches(lengths, args.batch, rng):
+            ids, mask = pad([train_seqs[i] for i in b])
+            y = torch.tensor([train_y[i] for i in b])
+            for group in opt.param_groups:
+                group["lr"] = lr_at(step, total, warm, args.lr)
+            logits = model(ids, mask)
+            loss = torch.nn.functional.cross_entropy(
+                logits, y, weight=w, label_smoothing=args.label_smoothing
+            )
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_([p for _, p in named], 1.0)
+            opt.step()
+            step += 1
+            loss_avg = loss.item() if loss_avg is None else 0.98 * loss_avg + 0.02 * loss.item()
+            if step % 500 == 0:
+                el = time.time() - t0
+                log(f"step {step}/{total} loss {loss_avg:.3f} ({el:.0f}s, eta {el / step * (total - step):.0f}s)")
+        m = metrics(predict(model, val_seqs), val_y)
+        history.append({"epoch": ep + 1, "train_loss": round(loss_avg, 4), **m})
+        log(
+            f"epoch {ep + 1}/{args.epochs} loss {loss_avg:.3f} val macro-recall {m['macro_recall']:.4f} "
+            f"acc {m['accuracy']:.4f} ({time.time() - t0:.0f}s)"
+        )
+        if best is None or m["macro_recall"] > best[0]:
+            best = (m["macro_recall"], ep + 1, {k: v.clone() for k, v in model.state_dict().items()})
+    model.load_state_dict(best[2])
+    return best[1], history
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default="../shared/data", help="folder with the public tweet data")
+    ap.add_argument("--out", default="models/tweetlake-sentiment", help="model folder to write")
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--vocab", type=int, default=12000)
+    ap.add_argument("--hidden", type=int, default=192)
+    ap.add_argument("--layers", type=int, default=3)
+    ap.add_argument("--heads", type=int, default=4)
+    ap.add_argument("--ffn", type=int, default=768)
+    ap.add_argument("--max-len", type=int, default=128)
+    ap.add_argument("--dropout", type=float, default=0.1)
+    ap.add_argument("--mlm-epochs", type=float, default=3.0)
+    ap.add_argument("--mlm-batch", type=int, default=64)
+    ap.add_argument("--mlm-lr", type=float, default=1e-3)
+    ap.add_argument("--epochs", type=int, default=4)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=3e-4)
+    ap.add_argument("--label-smoothing", type=float, default=0.05)
+    ap.add_argument("--class-weight-power", type=float, default=1.0)
+    ap.add_argument("--kaggle", action=argparse.BooleanOptionalAction, default=True)
+    ap.add_argument("--xlmt", action=argparse.BooleanOptionalAction, default=True)
+    ap.add_argument("--tune-bias", action=argparse.BooleanOptionalAction, default=True,
+                    help="fold validation-tuned logit biases into the classifier")
+    ap.add_argument("--limit-train", type=int, default=0, help="debug: use only N training rows")
+    args = ap.parse_args()
+
+    t_start = time.time()
+    started = datetime.datetime.now(datetime.timezone.utc)
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    torch.use_deterministic_algorithms(True)
+    rng = random.Random(args.seed)
+
+    log("loading data from", args.data)
+    train, val, unl, report, stats = load_data(args.data, args.kaggle, args.xlmt)
+    if args.limit_train:
+        train = train[: args.limit_train]
+        unl = unl[: args.limit_train]
+    src_counts = collections.Counter(s for _, _, s in train)
+    log(f"train {len(train)} ({dict(src_counts)}), val {len(val)}, unlabeled {len(unl)}", dict(stats))
+
+    t0 = time.time()
+    vocab = wp.train_vocab([t for t, _, _ in train] + unl, args.vocab, log=log)
+    tok = wp.WordPiece(vocab, args.max_len)
+    t_vocab = time.time() - t0
+    train_seqs = [tok.encode(t) for t, _, _ in train]
+    train_y = [l for _, l, _ in train]
+    val_seqs = [tok.encode(t) for t, _ in val]
+    val_y = [l for _, l in val]
+    unl_seqs = [tok.encode(t) for t in unl]
+    lens = sorted(len(s) for s in train_seqs + unl_seqs)
+    unk_rate = sum(s.count(wp.UNK) for s in train_seqs) / max(1, sum(len(s) for s in train_seqs))
+    log(f"tokens per text: median {lens[len(lens) // 2]}, p99 {lens[int(len(lens) * 0.99)]}, "
+        f"max {lens[-1]}; [UNK] rate {unk_rate:.4f}")
+
+    model = TinyBert(len(vocab), args.hidden, args.layers, args.heads, args.ffn, args.max_len, 3, args.dropout)
+    n_params = sum(p.numel() for n, p in model.named_parameters() if not n.startswith("mlm_"))
+    log(f"model: {n_params / 1e6:.2f}M parameters (exported)")
+
+    t0 = time.time()
+    mlm_steps = pretrain_mlm(model, unl_seqs + train_seqs, args, rng, len(vocab))
+    t_mlm = time.time() - t0
+    t0 = time.time()
+    best_epoch, history = finetune(model, train_seqs, train_y, val_seqs, val_y, args, rng)
+    t_ft = time.time() - t0
+
+    val_logits = predict(model, val_seqs)
+    m_raw = metrics(val_logits, val_y)
+    bias = [0.0, 0.0, 0.0]
+    cross = None
+    if args.tune_bias:
+        bias = tune_bias(val_logits, val_y)
+        # honest estimate: tune on one half of validation, score on the other, and swap
+        half = len(val_y) // 2
+        ia, ib = list(range(0, half)), list(range(half, len(val_y)))
+        preds_cross = torch.zeros_like(val_logits)
+        for tune_i, eval_i in ((ia, ib), (ib, ia)):
+            bb = tune_bias(val_logits[tune_i], [val_y[i] for i in tune_i])
+            preds_cross[eval_i] = val_logits[eval_i] + torch.tensor(bb)
+        cross = metrics(preds_cross, val_y)
+        with torch.no_grad():
+            model.cls.bias += torch.tensor(bias)
+    final_logits = predict(model, val_seqs)
+    m_final = metrics(final_logits, val_y)
+    log("val (no bias):", json.dumps(m_raw))
+    log("val (shipped):", json.dumps(m_final), "bias", bias)
+
+    # export
+    out = args.out
+    os.makedirs(os.path.join(out, "onnx"), exist_ok=True)
+    export.write_model_folder(model, vocab, args, out)
+    # the exported weights read back (as bench_torch.py does) must give the same logits
+    back = export.load_from_onnx(
+        TinyBert(len(vocab), args.hidden, args.layers, args.heads, args.ffn, args.max_len, 3, 0.0),
+        os.path.join(out, "onnx", "model.onnx"),
+    )
+    diff = float((predict(back, val_seqs) - final_logits).abs().max())
+    log(f"ONNX weights read back: max |logit diff| {diff:.2e}")
+    if diff > 1e-4:
+        raise SystemExit("exported weights do not match the trained model")
+    m_q8 = metrics(predict(export.fake_quantized(model), val_seqs), val_y)
+    log("val (int8 weights, simulated):", json.dumps(m_q8))
+    sizes = {f: os.path.getsize(os.path.join(out, "onnx", f)) for f in ("model.onnx", "model_quantized.onnx")}
+    checks = {}
+    model.eval()
+    for text in export.SMOKE_TEXTS:
+        ids, mask = pad([tok.encode(text)])
+        with torch.no_grad():
+            checks[text] = LABELS[int(model(ids, mask).argmax(-1))]
+    log("smoke:", checks)
+
+    total_s = time.time() - t_start
+    info = {
+        "started_utc": started.strftime("%Y-%m-%d %H:%M UTC"),
+        "command": "/usr/bin/python3 tools/train-sentiment/train.py " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+        "args": vars(args),
+        "report": report,
+        "stats": dict(stats),
+        "train_sources": dict(src_counts),
+        "n_train": len(train),
+        "n_val": len(val),
+        "n_unl": len(unl),
+        "vocab_size": len(vocab),
+        "unk_rate": unk_rate,
+        "n_params": n_params,
+        "mlm_steps": mlm_steps,
+        "best_epoch": best_epoch,
+        "history": history,
+        "m_raw": m_raw,
+        "m_final": m_final,
+        "m_cross": cross,
+        "m_q8": m_q8,
+        "bias": bias,
+        "sizes": sizes,
+        "smoke": checks,
+        "times": {"vocab": t_vocab, "mlm": t_mlm, "finetune": t_ft, "total": total_s},
+        "env": {
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "onnx": export.onnx.__version__,
+            "cpu": platform.processor() or platform.machine(),
+            "threads": args.threads,
+        },
+    }
+    export.write_card(out, info)
+    with open(os.path.join(out, "training_run.json"), "w", encoding="utf-8") as f:
+        json.dump(info, f, indent=1, default=str)
+    log(f"done in {total_s / 60:.1f} min -> {out}")
+
+
+if __name__ == "__main__":
+    main()
