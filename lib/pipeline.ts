@@ -9,7 +9,7 @@ import { DEFAULTS } from "./config.ts";
 import { ident, query, tableExists, withDb } from "./db.ts";
 import { formatUpdate, runUpdate } from "./dataflow/mod.ts";
 import { ingest, replaySource } from "./ingest/mod.ts";
-import { progress } from "./progress.ts";
+import { interactive, progress } from "./progress.ts";
 import { formatSummary, type PipelineSummary, writeHtmlReport } from "./report.ts";
 import { labelCounts, scoreNew, sentimentByHour, topTweets } from "./sentiment/mod.ts";
 import {
@@ -46,6 +46,7 @@ flag is optional.
   --pipeline <file.sql>  (default ${DEFAULTS.pipeline})
   --report <folder>      charts and report.html (default ${DEFAULTS.report})
   --model <id|folder>    sentiment model (default the embedded ${DEFAULTS.model})
+  --json                 print the summary as JSON instead of text
   -h, --help             this text`;
 
 /** Rows in each dataset, quarantine table and the sentiment table, in a stable order. */
@@ -160,6 +161,7 @@ export async function main(args: string[]): Promise<number> {
       pipeline: { type: "string" },
       report: { type: "string" },
       model: { type: "string" },
+      json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -168,7 +170,9 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length) throw new Error(`unexpected argument: ${positionals[0]}\n\n${HELP}`);
-  const summary = await runPipeline({ ...values, log: (line) => console.error(line) });
-  console.log(formatSummary(summary));
+  const { json, help: _, ...paths } = values;
+  const log = interactive() ? (line: string) => console.error(line) : undefined;
+  const summary = await runPipeline({ ...paths, log });
+  console.log(json ? JSON.stringify(summary, null, 2) : formatSummary(summary));
   return 0;
 }

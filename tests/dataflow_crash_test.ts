@@ -8,8 +8,8 @@ import { makeEvents } from "../tools/make-sample.ts";
 import { PipelineRunningError, runUpdate } from "../lib/dataflow/mod.ts";
 import {
   copySample,
+  fingerprint,
   FIXTURES,
-  snapshot,
   workspace,
   writeLakeFile,
 } from "./fixtures/dataflow/support.ts";
@@ -28,8 +28,8 @@ const TABLES = [
 async function fillLake(lake: string): Promise<void> {
   await copySample(lake);
   // Enough rows that DuckDB writes row groups to the file before the commit.
-  for (let f = 0; f < 4; f++) {
-    const lines = makeEvents(35_000, 7, 10_000 + f * 35_000);
+  for (let f = 0; f < 2; f++) {
+    const lines = makeEvents(65_000, 7, 10_000 + f * 65_000);
     await writeLakeFile(lake, `raw/x/date=2026-11-21/big-${f}.ndjson`, lines.join("\n") + "\n");
   }
 }
@@ -81,15 +81,13 @@ Deno.test("crash: a second update is refused while one runs; a killed update lea
       await reader.cancel();
     }
     const after = await runUpdate({ pipeline: PIPELINE, lake: crashed.lake, db: crashed.db });
-    assert.equal(after.datasets[0].filesRead, 7, "the killed update committed no checkpoint");
+    assert.equal(after.datasets[0].filesRead, 5, "the killed update committed no checkpoint");
     await runUpdate({ pipeline: PIPELINE, lake: clean.lake, db: clean.db });
-    const a = await snapshot(crashed.db, TABLES);
-    const b = await snapshot(clean.db, TABLES);
-    assert.equal(a.bronze.length, 423 + 140_000);
-    for (const t of TABLES) {
-      if (t === "_dataflow_files") continue; // holds update ids and times
-      assert.deepEqual(a[t], b[t], t);
-    }
+    const tables = TABLES.filter((t) => t !== "_dataflow_files"); // update ids and times
+    const a = await fingerprint(crashed.db, tables);
+    const b = await fingerprint(clean.db, tables);
+    assert.match(a.bronze, /^130423:/);
+    assert.deepEqual(a, b);
   } finally {
     await crashed.remove();
     await clean.remove();

@@ -21,25 +21,24 @@ function spawnIngest(args: string[], env: Record<string, string> = {}): Deno.Chi
   }).spawn();
 }
 
-/** Every line in raw files under `dir`, and every file name (temp files included). */
+/** Every line in raw files under `dir` (files in name order), and every file name. */
 async function lakeContent(dir: string): Promise<{ lines: string[]; names: string[] }> {
-  const lines: string[] = [];
   const names: string[] = [];
   const walk = async (d: string) => {
     for await (const e of Deno.readDir(d)) {
       const p = join(d, e.name);
       if (e.isDirectory) await walk(p);
-      else {
-        names.push(p);
-        if (p.endsWith(".ndjson")) {
-          lines.push(...(await Deno.readTextFile(p)).split("\n").filter((l) => l));
-        }
-      }
+      else names.push(p);
     }
   };
   await walk(join(dir, "raw")).catch((e) => {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   });
+  names.sort();
+  const lines: string[] = [];
+  for (const p of names.filter((n) => n.endsWith(".ndjson"))) {
+    lines.push(...(await Deno.readTextFile(p)).split("\n").filter((l) => l));
+  }
   return { lines, names };
 }
 
@@ -51,6 +50,17 @@ async function sampleLines(): Promise<string[]> {
     );
   }
   return out;
+}
+
+/** Waits until a raw file exists under `dir` (the stream is flowing). */
+async function firstFile(dir: string, child: Deno.ChildProcess): Promise<void> {
+  const exited = child.status.then(() => true);
+  for (;;) {
+    if ((await lakeContent(dir)).names.some((n) => n.endsWith(".ndjson"))) return;
+    if (await Promise.race([exited, new Promise((r) => setTimeout(() => r(false), 50))])) {
+      throw new Error("ingest exited before writing anything");
+    }
+  }
 }
 
 async function waitForOutput(child: Deno.ChildProcess, ms: number) {
@@ -66,8 +76,9 @@ Deno.test("ingest stop: SIGTERM during a paced replay flushes, and a rerun compl
     const lake = join(tmp, "lake");
     const spill = join(tmp, "spill");
     const common = ["--lake", lake, "--spill", spill, "--batch-events", "1000"];
-    const child = spawnIngest([...common, "--rate", "150/s"]);
-    const stopped = await waitForOutput(child, 1500);
+    const child = spawnIngest([...common, "--rate", "150/s", "--batch-age", "300ms"]);
+    await firstFile(lake, child);
+    const stopped = await waitForOutput(child, 150);
     assert.equal(stopped.code, 0, stopped.stderr);
     assert.match(stopped.stdout, /stopped by signal/);
     const expected = await sampleLines();
@@ -113,7 +124,7 @@ Deno.test("ingest stop: SIGTERM mid-batch on the X stream keeps every event sent
       { X_BEARER_TOKEN: server.token },
     );
     await server.planDone;
-    const stopped = await waitForOutput(child, 300);
+    const stopped = await waitForOutput(child, 1000);
     assert.equal(stopped.code, 0, stopped.stderr);
     assert.ok(!stopped.stderr.includes(server.token) && !stopped.stdout.includes(server.token));
     const got = await lakeContent(lake);

@@ -22,7 +22,7 @@ import { type SourceSpec, sqlString } from "./translate.ts";
 export const INPUT_FILE = /\.(nd)?json$/i;
 
 /** Lines fully scanned for schema inference; larger batches are sampled (plus every top-level key). */
-const FULL_INFERENCE_LINES = 50_000;
+const FULL_INFERENCE_LINES = 10_000;
 
 /** The lake-relative folder a source path names (relative to the lake, or absolute inside it). */
 export function sourcePrefix(lake: Lake, path: string): string {

@@ -24,7 +24,13 @@ import {
   type PlannedDataset,
   planPipeline,
 } from "./graph.ts";
-import { type DatasetKind, loadPipeline, type Pipeline, type ViolationAction } from "./parse.ts";
+import {
+  type Dataset,
+  type DatasetKind,
+  loadPipeline,
+  type Pipeline,
+  type ViolationAction,
+} from "./parse.ts";
 import { ensureState, EVENT_LOG, FILES, OFFSETS, resetState, SCHEMAS } from "./state.ts";
 import { spaced, sqlString, translate } from "./translate.ts";
 import { duckType, mergeTypes, parseType, type TypeTree } from "./types.ts";
@@ -313,6 +319,18 @@ async function checkExpectations(
   return `NOT (${dropped})`;
 }
 
+/** Creates a dataset's table from its declared column list. */
+async function createDeclared(conn: DuckDBConnection, d: Dataset): Promise<void> {
+  const defs = d.columns.map((c) => {
+    try {
+      return `${ident(c.name)} ${duckType(parseType(c.type, c.line))}`;
+    } catch (e) {
+      throw new PipelineError(`column ${c.name}: ${duckMessage(e)}`, d.file, c.line, d.name);
+    }
+  });
+  await conn.run(`CREATE TABLE ${ident(d.name)} (${defs.join(", ")})`);
+}
+
 async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> {
   const { conn, lake } = ctx;
   const d = pd.dataset;
@@ -415,6 +433,20 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   const exists = await tableExists(conn, d.name);
   const nothingNew = result.rowsRead === 0 && result.filesRead === 0;
   if (mode === "append" && exists && nothingNew) return done();
+  const unknown = pd.sources.findIndex((_, k) => {
+    const schema = loaded[k].schema;
+    return schema.kind === "struct" && schema.fields.length === 0;
+  });
+  if (nothingNew && !exists && !d.columns.length && unknown >= 0) {
+    for (const k of pd.sources.keys()) await dropSource(conn, loaded[k].view);
+    ctx.skipped.add(key);
+    return {
+      ...done(),
+      status: "skipped",
+      detail: `no input yet under ${pd.sources[unknown].path} (declare columns or schemaHints ` +
+        "to create the table before the first file)",
+    };
+  }
 
   let sourceIndex = 0;
   const sql = translate(d.query, ctx.names, {
@@ -432,7 +464,13 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   try {
     columns = await describeColumns(conn, `(${sql})`);
   } catch (e) {
-    if (nothingNew && !exists && !d.columns.length) {
+    if (nothingNew && !exists && d.columns.length) {
+      // No input yet: the declared column list gives the table its shape.
+      await createDeclared(conn, d);
+      for (const k of pd.sources.keys()) await dropSource(conn, loaded[k].view);
+      return done();
+    }
+    if (nothingNew && !exists) {
       ctx.skipped.add(key);
       return {
         ...done(),
@@ -480,16 +518,8 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   try {
     if (mode === "complete") await conn.run(`DROP TABLE IF EXISTS ${ident(d.name)}`);
     if (mode === "complete" || !exists) {
-      if (d.columns.length) {
-        const defs = d.columns.map((c) => {
-          try {
-            return `${ident(c.name)} ${duckType(parseType(c.type, c.line))}`;
-          } catch (e) {
-            throw new PipelineError(`column ${c.name}: ${duckMessage(e)}`, d.file, c.line, d.name);
-          }
-        });
-        await conn.run(`CREATE TABLE ${ident(d.name)} (${defs.join(", ")})`);
-      } else await conn.run(`CREATE TABLE ${ident(d.name)} AS SELECT * FROM ${kept} LIMIT 0`);
+      if (d.columns.length) await createDeclared(conn, d);
+      else await conn.run(`CREATE TABLE ${ident(d.name)} AS SELECT * FROM ${kept} LIMIT 0`);
     } else if (!d.columns.length) {
       await widen(conn, d.name, columns);
     }

@@ -1,6 +1,5 @@
 /** Splitting input into events (lines) and telling well-formed events from malformed ones. */
 
-const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 const NL = 10;
 const CR = 13;
@@ -14,11 +13,6 @@ export function isJsonObject(text: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** Whether the bytes of one line hold a JSON object. */
-export function isJsonObjectBytes(line: Uint8Array): boolean {
-  return isJsonObject(decoder.decode(line));
 }
 
 /** UTF-8 bytes of a string event. */
@@ -48,6 +42,15 @@ export function splitLines(buf: Uint8Array): { lines: Uint8Array[]; rest: number
     start = end + 1;
   }
   return { lines, rest: start };
+}
+
+/** The events (non-blank lines) of a file; an unterminated last line counts too. */
+export function readLines(buf: Uint8Array): Uint8Array[] {
+  const { lines, rest } = splitLines(buf);
+  let tail = buf.subarray(rest);
+  if (tail.length && tail[tail.length - 1] === CR) tail = tail.subarray(0, -1);
+  if (!isBlank(tail)) lines.push(tail);
+  return lines;
 }
 
 /**

@@ -19,6 +19,8 @@ import { BatchWriter } from "./writer.ts";
 export type { Checkpoint, Chunk, IngestStats, Source, SourceContext } from "./types.ts";
 export { DEFAULT_BATCH, DEFAULT_RULES, INGEST_DEFAULTS, type StreamRule } from "./config.ts";
 export { type ReplayOptions, replaySource } from "./replay.ts";
+export { currentRules, loadRules, syncRules, xSource, type XSourceOptions } from "./x.ts";
+export { type JetstreamOptions, jetstreamSource } from "./jetstream.ts";
 export { LakeUnreachableError } from "./writer.ts";
 export { type LatestEvent, latestEvents, latestFiles, summarizeEvent } from "./latest.ts";
 

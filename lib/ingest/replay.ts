@@ -7,7 +7,7 @@ import { basename, extname, isAbsolute, relative, resolve, sep } from "node:path
 import { jsonCheckpoint, readCheckpoint } from "./checkpoint.ts";
 import { INGEST_DEFAULTS } from "./config.ts";
 import { isJsonObjectLine } from "./json_check.ts";
-import { isBlank, splitLines } from "./lines.ts";
+import { readLines } from "./lines.ts";
 import { sleepUnlessAborted } from "./queue.ts";
 import { stableId } from "./spill.ts";
 import type { Chunk, Source, SourceContext } from "./types.ts";
@@ -68,15 +68,6 @@ export function replayCheckpointPath(input: string): string {
     : abs;
   const name = basename(abs).replace(/[^A-Za-z0-9._-]+/g, "_");
   return `_checkpoints/replay/${name}-${stableId(key)}.json`;
-}
-
-/** The events (non-blank lines) of a file; an unterminated last line counts too. */
-function readLines(buf: Uint8Array): Uint8Array[] {
-  const { lines, rest } = splitLines(buf);
-  let tail = buf.subarray(rest);
-  if (tail.length && tail[tail.length - 1] === 13) tail = tail.subarray(0, -1);
-  if (!isBlank(tail)) lines.push(tail);
-  return lines;
 }
 
 /** A source that replays NDJSON files, resuming after what an earlier replay delivered. */

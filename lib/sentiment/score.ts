@@ -13,6 +13,7 @@ import {
   type Dtype,
   loadClassifier,
   modelKey,
+  type Prediction,
   resolveModel,
 } from "./model.ts";
 
@@ -97,23 +98,51 @@ export interface ScoreResult {
   model: string;
 }
 
-/** A silver row waiting for a score. */
-type Pending = { id: string; text: string };
+/** Ids (sorted) of silver rows with text that `model` has not scored, or not since `since`. */
+async function pendingIds(
+  conn: DuckDBConnection,
+  silver: string,
+  table: string,
+  model: string,
+  since?: string,
+): Promise<string[]> {
+  const fresh = since ? " and scored_at >= $2::timestamptz" : "";
+  const rows = await query(
+    conn,
+    `select distinct cast(id as varchar) as id from ${ident(silver)} where ${HAS_TEXT}
+     except select id from ${ident(table)} where model = $1${fresh}
+     order by 1`,
+    since ? [model, since] : [model],
+  );
+  return rows.map((r) => String(r.id));
+}
 
-/** `from silver s where <has text, not scored by $1 (since $2 when rescoring)>`. */
-function pendingFilter(silver: string, table: string, rescore: boolean): string {
-  const fresh = rescore ? " and scored_at >= $2::timestamptz" : "";
-  return `from ${ident(silver)} s where ${HAS_TEXT} and cast(s.id as varchar) not in (
-    select id from ${ident(table)} where model = $1${fresh})`;
+/** The texts of `ids` (in that order; ids gone from silver or now empty are left out). */
+async function textsOf(
+  conn: DuckDBConnection,
+  silver: string,
+  ids: string[],
+): Promise<{ id: string; text: string }[]> {
+  const rows = await query(
+    conn,
+    `select cast(id as varchar) as id, max(text) as text from ${ident(silver)}
+     where cast(id as varchar) in (select unnest($1::varchar[])) group by 1`,
+    [listValue(ids)],
+  );
+  const byId = new Map(
+    rows.filter((r) => /\S/.test(String(r.text ?? ""))).map((r) => [String(r.id), String(r.text)]),
+  );
+  return ids.filter((id) => byId.has(id)).map((id) => ({ id, text: byId.get(id)! }));
 }
 
 /**
  * Scores the silver rows that `model` has not scored yet (all of them with `rescore`)
- * and writes them to the gold table. The database file is opened per chunk and
- * closed while the model runs, so other steps can use it in between; each chunk
- * is committed on its own, so an interrupted run keeps what it scored. Rows with
- * empty text are skipped (counted, never written). The model is loaded only when
- * there is something to score.
+ * and writes them to the gold table. The pending ids are listed once at the start;
+ * then the database file is opened per chunk (write the last chunk's scores, read the
+ * next chunk's texts) and closed while the model runs, so other steps can use it in
+ * between; each chunk is committed on its own, so an interrupted run keeps what it
+ * scored. Rows with empty text are skipped (counted, never written). The model is
+ * loaded only when there is something to score.
  */
 export async function scoreNew(options: ScoreOptions = {}): Promise<ScoreResult> {
   const t0 = performance.now();
@@ -122,13 +151,12 @@ export async function scoreNew(options: ScoreOptions = {}): Promise<ScoreResult>
   const table = options.table ?? SENTIMENT_TABLE;
   const batchSize = options.batchSize ?? 32;
   const chunkSize = options.chunkSize ?? 8192;
-  const rescore = options.rescore ?? false;
   for (const [name, v] of [["batch size", batchSize], ["chunk size", chunkSize]] as const) {
     if (!Number.isInteger(v) || v < 1) {
       throw new Error(`${name} must be a positive integer, got ${v}`);
     }
   }
-  const started = new Date().toISOString();
+  const since = options.rescore ? new Date().toISOString() : undefined;
   const labels = Object.fromEntries(SENTIMENT_LABELS.map((l) => [l, 0])) as Record<
     SentimentLabel,
     number
@@ -138,59 +166,43 @@ export async function scoreNew(options: ScoreOptions = {}): Promise<ScoreResult>
       options.model === undefined ? DEFAULTS.model : resolveModel(options.model).name,
       options.dtype ?? DEFAULT_DTYPE,
     );
+  const { ids, skipped } = await withDb(db, async (conn) => {
+    if (!(await tableExists(conn, silver))) {
+      throw new Error(`no ${silver} table in ${db}: run the dataflow first (deno task dataflow)`);
+    }
+    await ensureSentimentTable(conn, table);
+    const [{ e }] = await query(
+      conn,
+      `select count(distinct id) as e from ${ident(silver)} where not ${HAS_TEXT}`,
+    );
+    return { ids: await pendingIds(conn, silver, table, key, since), skipped: Number(e) };
+  });
   let model: Classifier | undefined = options.classifier;
+  let done = 0;
   try {
-    const params = rescore ? [key, started] : [key];
-    const filter = pendingFilter(silver, table, rescore);
-    const { total, skipped } = await withDb(db, async (conn) => {
-      if (!(await tableExists(conn, silver))) {
-        throw new Error(`no ${silver} table in ${db}: run the dataflow first (deno task dataflow)`);
-      }
-      await ensureSentimentTable(conn, table);
-      const [{ n }] = await query(conn, `select count(distinct s.id) as n ${filter}`, params);
-      const [{ e }] = await query(
-        conn,
-        `select count(distinct id) as e from ${ident(silver)} where not ${HAS_TEXT}`,
-      );
-      return { total: Number(n), skipped: Number(e) };
-    });
-    let done = 0;
-    let previous = new Set<string>();
-    let results: { ids: string[]; preds: { label: string; score: number }[] } | undefined;
-    while (true) {
-      const chunk: Pending[] = await withDb(db, async (conn) => {
-        if (results) await writeScores(conn, table, key, results.ids, results.preds);
-        const rows = await query(
-          conn,
-          `select cast(s.id as varchar) as id, s.text ${filter} order by 1 limit ${chunkSize}`,
-          params,
-        );
-        // one row per id (silver should already be); later duplicates are scored rows by then
-        const byId = new Map(rows.map((r) => [String(r.id), String(r.text)]));
-        return [...byId].map(([id, text]) => ({ id, text }));
+    let last: { ids: string[]; preds: Prediction[] } | undefined;
+    for (let start = 0; start < ids.length || last; start += chunkSize) {
+      const chunk = await withDb(db, async (conn) => {
+        if (last) await writeScores(conn, table, key, last.ids, last.preds);
+        const next = ids.slice(start, start + chunkSize);
+        return next.length ? await textsOf(conn, silver, next) : [];
       });
-      if (chunk.length === 0) break;
-      if (chunk.some((r) => previous.has(r.id))) {
-        throw new Error(`scores for model ${key} were not recorded in ${db}.${table}; stopping`);
-      }
-      previous = new Set(chunk.map((r) => r.id));
+      last = undefined;
+      if (chunk.length === 0) continue;
       model ??= await loadClassifier({ model: options.model, dtype: options.dtype });
       const base = done;
       const preds = await model.classify(chunk.map((r) => r.text), batchSize, (n) => {
-        options.onProgress?.({
-          done: base + n,
-          total,
-          rate: (base + n) / ((performance.now() - t0) / 1000),
-        });
+        const seconds = (performance.now() - t0) / 1000;
+        options.onProgress?.({ done: base + n, total: ids.length, rate: (base + n) / seconds });
       });
       for (const p of preds) labels[p.label]++;
       done += chunk.length;
-      results = { ids: chunk.map((r) => r.id), preds };
+      last = { ids: chunk.map((r) => r.id), preds };
     }
-    return { scored: done, skipped, labels, seconds: (performance.now() - t0) / 1000, model: key };
   } finally {
     if (model && model !== options.classifier) await model.dispose();
   }
+  return { scored: done, skipped, labels, seconds: (performance.now() - t0) / 1000, model: key };
 }
 
 /** Writes one chunk of predictions (replacing earlier scores of the same id and model). */
@@ -199,7 +211,7 @@ async function writeScores(
   table: string,
   model: string,
   ids: string[],
-  preds: { label: string; score: number }[],
+  preds: Prediction[],
 ): Promise<void> {
   await conn.run(
     `insert or replace into ${ident(table)} (id, label, score, model, scored_at)

@@ -62,7 +62,83 @@ def _q_sym(w: np.ndarray, axis: int):
     return q, scale
 
 
-def quantize_onnx(src: str, dst: str) -> None:
+def quantize_onnx(src: str, dst: str, mode: str = "dynamic") -> None:
+    """int8 weights. mode "dynamic" (as onnxruntime's quantize_dynamic): activations are quantized
+    to uint8 at run time and MatMuls run as MatMulInteger (fast int8 kernels);
+    mode "weight": weight-only"""
+    if mode == "dynamic":
+        return quantize_onnx_dynamic(src, dst)
+    _quantize_weight_only(src, dst)
+
+
+def _quantize_gather(n, inits, drop, new_inits, new_nodes) -> bool:
+    w = numpy_helper.to_array(inits[n.input[0]])
+    if not (w.ndim == 2 and w.shape[0] > 1000):
+        return False
+    name = n.input[0]
+    q, s = _q_sym(w, axis=0)
+    drop.add(name)
+    new_inits += [
+        numpy_helper.from_array(q, name + "_q"),
+        numpy_helper.from_array(s, name + "_scale"),  # (V, 1)
+    ]
+    out = n.output[0]
+    idx = n.input[1]
+    new_nodes += [
+        helper.make_node("Gather", [name + "_q", idx], [out + "_q"], name=name + "_gather_q", axis=0),
+        helper.make_node("Cast", [out + "_q"], [out + "_f"], name=name + "_cast", to=TensorProto.FLOAT),
+        helper.make_node("Gather", [name + "_scale", idx], [out + "_s"], name=name + "_gather_s", axis=0),
+        helper.make_node("Mul", [out + "_f", out + "_s"], [out], name=name + "_mul"),
+    ]
+    return True
+
+
+def quantize_onnx_dynamic(src: str, dst: str) -> None:
+    m = onnx.load(src)
+    g = m.graph
+    inits = {i.name: i for i in g.initializer}
+    new_nodes = []
+    drop = set()
+    new_inits = []
+    for n in g.node:
+        if n.op_type == "MatMul" and n.input[1] in inits:
+            w = numpy_helper.to_array(inits[n.input[1]])
+            if w.ndim == 2 and w.size >= 4096:
+                name = n.input[1]
+                x = n.input[0]
+                y = n.output[0]
+                if name not in drop:
+                    q, s = _q_sym(w, axis=1)
+                    drop.add(name)
+                    new_inits += [
+                        numpy_helper.from_array(q, name + "_q"),
+                        numpy_helper.from_array(s.reshape(-1), name + "_scale"),
+                        numpy_helper.from_array(np.zeros(q.shape[1], np.int8), name + "_zp"),
+                    ]
+                p = y + "_dq"
+                new_nodes += [
+                    helper.make_node("DynamicQuantizeLinear", [x], [p + "_xq", p + "_xs", p + "_xzp"], name=p + "_quant"),
+                    helper.make_node("MatMulInteger", [p + "_xq", name + "_q", p + "_xzp", name + "_zp"], [p + "_i32"],
+                                     name=p + "_MatMulInteger"),
+                    helper.make_node("Cast", [p + "_i32"], [p + "_f"], name=p + "_cast", to=TensorProto.FLOAT),
+                    helper.make_node("Mul", [p + "_xs", name + "_scale"], [p + "_s"], name=p + "_scale_mul"),
+                    helper.make_node("Mul", [p + "_f", p + "_s"], [y], name=p + "_mul"),
+                ]
+                continue
+        elif n.op_type == "Gather" and n.input[0] in inits:
+            if _quantize_gather(n, inits, drop, new_inits, new_nodes):
+                continue
+        new_nodes.append(n)
+    keep = [i for i in g.initializer if i.name not in drop]
+    del g.initializer[:]
+    g.initializer.extend(keep + new_inits)
+    del g.node[:]
+    g.node.extend(new_nodes)
+    onnx.checker.check_model(m)
+    onnx.save(m, dst)
+
+
+def _quantize_weight_only(src: str, dst: str) -> None:
     """Weight-only int8: MatMul weights -> DequantizeLinear(int8, per-column scale) -> MatMul;
     the token embedding -> Gather(int8 table) * Gather(per-row scale). Activations stay fp32."""
     m = onnx.load(src)

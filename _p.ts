@@ -1,0 +1,16 @@
+import { makeEvents } from "./tools/make-sample.ts";
+import { runUpdate, formatUpdate } from "./lib/dataflow/mod.ts";
+import { copySample, workspace, writeLakeFile, snapshot } from "./tests/fixtures/dataflow/support.ts";
+const ws = await workspace();
+let t = performance.now();
+await copySample(ws.lake);
+for (let f = 0; f < 4; f++) await writeLakeFile(ws.lake, `raw/x/date=2026-11-21/big-${f}.ndjson`, makeEvents(35_000, 7, 10_000 + f * 35_000).join("\n") + "\n");
+console.log("gen", (performance.now() - t) / 1000); t = performance.now();
+const r = await runUpdate({ lake: ws.lake, db: ws.db });
+console.log(formatUpdate(r));
+console.log("run", (performance.now() - t) / 1000); t = performance.now();
+await snapshot(ws.db, ["bronze"]);
+console.log("snap bronze", (performance.now() - t) / 1000); t = performance.now();
+await snapshot(ws.db, ["silver"]);
+console.log("snap silver", (performance.now() - t) / 1000); t = performance.now();
+await ws.remove();

@@ -1,0 +1,114 @@
+/**
+ * Dataflow: pipelines/twitter.sql over 100k and 1M replayed tweets (bronze → silver
+ * → gold) — a first full run, an incremental run adding 1% new files, and a full
+ * refresh — beside the same work as SQL written by hand and run directly on DuckDB.
+ * `deno task bench dataflow` (`DATAFLOW_BENCH_SIZES=100000` for one size). Each
+ * measurement runs in its own process, so each peak RSS is its own. Targets: engine
+ * ≤ 1.3× hand-written SQL; 1M under 20 s on 2 cores; +1% files ≈ 1% of a full run.
+ */
+import { join } from "node:path";
+import { makeEvents } from "../tools/make-sample.ts";
+import { peakRssMiB, report, timed } from "./util.ts";
+
+const SIZES = (Deno.env.get("DATAFLOW_BENCH_SIZES") ?? "100000,1000000").split(",").map(Number);
+const PER_FILE = 10_000;
+const PIPELINE = new URL("../pipelines/twitter.sql", import.meta.url).pathname;
+const SELF = new URL(import.meta.url).pathname;
+
+/** The same pipeline written by hand for DuckDB (no checkpoints, no rescue, no event log). */
+function handSql(glob: string): string[] {
+  return [
+    `CREATE TABLE bronze AS SELECT *, filename AS _source_file FROM read_json('${glob}',
+       format = 'newline_delimited', union_by_name = true, ignore_errors = true, filename = true)`,
+    `CREATE TABLE conformed AS SELECT data.id AS id, 'x' AS source, data.lang AS lang,
+       data.text AS text, data.author_id AS author_id,
+       try_cast(data.created_at AS TIMESTAMP) AS created_at, now() AS ingested_at, _source_file
+     FROM bronze`,
+    `CREATE TABLE silver AS SELECT * FROM conformed WHERE lang = 'en' AND id IS NOT NULL
+     QUALIFY row_number() OVER (PARTITION BY id) = 1`,
+    `CREATE TABLE silver_quarantine AS SELECT * FROM conformed
+     WHERE NOT coalesce(lang = 'en', false) OR id IS NULL`,
+    `CREATE TABLE languages AS SELECT data.lang AS lang, count(*) AS count FROM bronze GROUP BY 1`,
+    `CREATE TABLE tweets_per_hour AS SELECT date_trunc('hour', created_at) AS hour, lang,
+       count(*) AS tweets FROM silver WHERE created_at IS NOT NULL GROUP BY ALL`,
+  ];
+}
+
+async function child(mode: string, lake: string, db: string): Promise<void> {
+  if (mode === "hand") {
+    const { withDb } = await import("../lib/db.ts");
+    const { seconds } = await timed(() =>
+      withDb(db, async (conn) => {
+        for (const sql of handSql(join(lake, "raw/x/*/*.ndjson"))) await conn.run(sql);
+      })
+    );
+    console.log(JSON.stringify({ seconds, rss: peakRssMiB() }));
+    return;
+  }
+  const { runUpdate } = await import("../lib/dataflow/mod.ts");
+  const { result, seconds } = await timed(() =>
+    runUpdate({ pipeline: PIPELINE, lake, db, fullRefresh: mode === "refresh" })
+  );
+  const silver = result.datasets.find((d) => d.name === "silver")!;
+  console.log(JSON.stringify({ seconds, rss: peakRssMiB(), silver: silver.rowsWritten }));
+}
+
+async function measure(
+  mode: string,
+  lake: string,
+  db: string,
+): Promise<{ seconds: number; rss: number; silver?: number }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", SELF, "child", mode, lake, db],
+    stderr: "inherit",
+  }).output();
+  if (!out.success) throw new Error(`bench child ${mode} failed`);
+  const lines = new TextDecoder().decode(out.stdout).trim().split("\n");
+  return JSON.parse(lines.at(-1)!);
+}
+
+async function writeFiles(lake: string, from: number, count: number, day: string) {
+  for (let first = from; first < from + count; first += PER_FILE) {
+    const n = Math.min(PER_FILE, from + count - first);
+    const name = `raw/x/date=${day}/${String(first).padStart(9, "0")}.ndjson`;
+    await Deno.mkdir(join(lake, `raw/x/date=${day}`), { recursive: true });
+    await Deno.writeTextFile(join(lake, name), makeEvents(n, 11, first).join("\n") + "\n");
+  }
+}
+
+if (Deno.args[0] === "child") {
+  await child(Deno.args[1], Deno.args[2], Deno.args[3]);
+} else {
+  for (const n of SIZES) {
+    const tmp = await Deno.makeTempDir({ prefix: "tweetlake-dataflow-bench-" });
+    try {
+      const lake = join(tmp, "lake");
+      await writeFiles(lake, 0, n, "2026-11-20");
+      const hand = await measure("hand", lake, join(tmp, "hand.duckdb"));
+      const db = join(tmp, "engine.duckdb");
+      const full = await measure("update", lake, db);
+      await writeFiles(lake, n, Math.max(1, Math.round(n / 100)), "2026-11-21");
+      const inc = await measure("update", lake, db);
+      const refresh = await measure("refresh", lake, db);
+      const fields = { tweets: n, files: Math.ceil(n / PER_FILE) };
+      report("dataflow hand-written SQL (full)", { ...fields, ...hand });
+      report("dataflow engine full run", {
+        ...fields,
+        ...full,
+        ratio_to_hand: +(full.seconds / hand.seconds).toFixed(2),
+      });
+      report("dataflow engine incremental (+1% files)", {
+        ...fields,
+        ...inc,
+        share_of_full: +(inc.seconds / full.seconds).toFixed(3),
+      });
+      report("dataflow engine full refresh (+1%)", {
+        ...fields,
+        ...refresh,
+        ratio_to_hand: +(refresh.seconds / hand.seconds).toFixed(2),
+      });
+    } finally {
+      await Deno.remove(tmp, { recursive: true });
+    }
+  }
+}
