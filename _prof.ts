@@ -1,6 +1,6 @@
 import { DuckDBConnection } from "@duckdb/node-api";
 import { runUpdate, formatUpdate } from "./lib/dataflow/mod.ts";
-for (const m of ["run", "runAndReadAll"] as const) {
+for (const m of ["runAndReadAll"] as const) {
   const orig = (DuckDBConnection.prototype as any)[m];
   (DuckDBConnection.prototype as any)[m] = async function (sql: string, ...rest: unknown[]) {
     const t = performance.now();

@@ -8,8 +8,8 @@ import type { Lake, LakeFile } from "../lake/types.ts";
 import { type DuckDBConnection, query } from "../db.ts";
 import { join } from "node:path";
 import {
-  duckType,
   fromJsonStructure,
+  jsonStructure,
   mergeTypes,
   parseSchema,
   quoteName,
@@ -134,11 +134,11 @@ export async function loadSource(
     await conn.run(
       `CREATE OR REPLACE TEMP TABLE ${lines} AS
        SELECT line, filename,
-              json_valid(line) AND starts_with(ltrim(line), '{') AS ok
+              json_valid(line) AND (starts_with(line, '{') OR starts_with(ltrim(line), '{')) AS ok
        FROM read_csv([${locals.map(sqlString).join(",")}], columns = {'line': 'VARCHAR'},
          delim = chr(1), quote = '', escape = '', header = false, auto_detect = false,
          strict_mode = false, null_padding = true, max_line_size = 134217728, filename = true)
-       WHERE line IS NOT NULL AND trim(line) <> ''`,
+       WHERE line IS NOT NULL AND (starts_with(line, '{') OR trim(line) <> '')`,
     );
   } else {
     await conn.run(
@@ -165,7 +165,9 @@ export async function loadSource(
   }
   const fields = schema.kind === "struct" ? schema.fields : [];
   const parsed = fields.length
-    ? `CASE WHEN l.ok THEN try_cast(l.line::JSON AS ${duckType(schema)}) END`
+    ? `CASE WHEN l.ok THEN json_transform(l.line, ${
+      sqlString(JSON.stringify(jsonStructure(schema)))
+    }) END`
     : "NULL";
   // A top-level value that is present but did not convert to the column's type does not fit.
   const misfits = fields

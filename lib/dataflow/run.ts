@@ -487,6 +487,7 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
     Boolean,
   );
   let kept = `(${sql})`;
+  let outputRows = -1;
   if (exps.length || dedupe.length) {
     try {
       await conn.run(`CREATE OR REPLACE TEMP TABLE __df_out AS ${sql}`);
@@ -509,10 +510,7 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
     }
     kept = `(SELECT * ${dedupe.length ? "EXCLUDE (__df_rn)" : ""} FROM (${inner}) __df_x
       WHERE ${outer})`;
-    if (dedupe.length) {
-      const left = await count(conn, `SELECT count(*) FROM __df_out WHERE ${filter}`);
-      result.rowsDuplicate = left - await count(conn, `SELECT count(*) FROM ${kept}`);
-    }
+    if (dedupe.length) outputRows = await count(conn, "SELECT count(*) FROM __df_out");
   }
 
   try {
@@ -528,6 +526,9 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
         conn,
         `INSERT INTO ${ident(d.name)} BY NAME SELECT * FROM ${kept}`,
       );
+      if (outputRows >= 0) {
+        result.rowsDuplicate = outputRows - result.rowsDropped - result.rowsWritten;
+      }
     }
   } catch (e) {
     queryError(pd, e, "writing the table failed");

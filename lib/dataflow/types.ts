@@ -242,3 +242,19 @@ export function duckType(t: TypeTree): string {
       return `MAP(${duckType(t.key)}, ${duckType(t.value)})`;
   }
 }
+
+/** The type as a `json_transform` structure (one parse of the JSON text, straight to the type). */
+export function jsonStructure(t: TypeTree): unknown {
+  switch (t.kind) {
+    case "scalar":
+      return t.name === "NULL" ? "VARCHAR" : t.name;
+    case "list":
+      return [jsonStructure(t.of)];
+    case "struct":
+      return t.fields.length
+        ? Object.fromEntries(t.fields.map(([k, f]) => [k, jsonStructure(f)]))
+        : "JSON";
+    case "map":
+      return duckType(t);
+  }
+}
