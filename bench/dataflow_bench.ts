@@ -1,7 +1,8 @@
 /**
  * Dataflow: pipelines/twitter.sql over 100k and 1M replayed tweets (bronze → silver
  * → gold) — a first full run, an incremental run adding 1% new files, and a full
- * refresh — beside the same work as SQL written by hand and run directly on DuckDB.
+ * refresh — beside the same work as SQL written by hand and run directly on DuckDB
+ * (read_json with union_by_name, as schema drift across files needs, and without it).
  * `deno task bench dataflow` (`DATAFLOW_BENCH_SIZES=100000` for one size,
  * `DATAFLOW_BENCH_ROUNDS` full runs each, best reported). Each measurement runs in
  * its own process, so each peak RSS is its own. Targets: engine
@@ -18,10 +19,11 @@ const PIPELINE = new URL("../pipelines/twitter.sql", import.meta.url).pathname;
 const SELF = new URL(import.meta.url).pathname;
 
 /** The same pipeline written by hand for DuckDB (no checkpoints, no rescue, no event log). */
-function handSql(glob: string): string[] {
+function handSql(glob: string, unionByName: boolean): string[] {
   return [
     `CREATE TABLE bronze AS SELECT *, filename AS _source_file FROM read_json('${glob}',
-       format = 'newline_delimited', union_by_name = true, ignore_errors = true, filename = true)`,
+       format = 'newline_delimited', union_by_name = ${unionByName}, ignore_errors = true,
+       filename = true)`,
     `CREATE TABLE conformed AS SELECT data.id AS id, 'x' AS source, data.lang AS lang,
        data.text AS text, data.author_id AS author_id,
        try_cast(data.created_at AS TIMESTAMP) AS created_at, now() AS ingested_at, _source_file
@@ -37,11 +39,12 @@ function handSql(glob: string): string[] {
 }
 
 async function child(mode: string, lake: string, db: string): Promise<void> {
-  if (mode === "hand") {
+  if (mode.startsWith("hand")) {
     const { withDb } = await import("../lib/db.ts");
+    const sqls = handSql(join(lake, "raw/x/*/*.ndjson"), mode === "hand");
     const { seconds } = await timed(() =>
       withDb(db, async (conn) => {
-        for (const sql of handSql(join(lake, "raw/x/*/*.ndjson"))) await conn.run(sql);
+        for (const sql of sqls) await conn.run(sql);
       })
     );
     console.log(JSON.stringify({ seconds, rss: peakRssMiB() }));
@@ -89,26 +92,31 @@ if (Deno.args[0] === "child") {
       // Interleaved rounds on fresh databases; the best of each is the least disturbed by
       // other work on a shared machine.
       const hands = [];
+      const plains = [];
       const fulls = [];
       let db = "";
       for (let round = 0; round < ROUNDS; round++) {
         hands.push(await measure("hand", lake, join(tmp, `hand-${round}.duckdb`)));
+        plains.push(await measure("hand-plain", lake, join(tmp, `plain-${round}.duckdb`)));
         db = join(tmp, `engine-${round}.duckdb`);
         fulls.push(await measure("update", lake, db));
       }
       const best = <T extends { seconds: number }>(xs: T[]) =>
         xs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
       const hand = best(hands);
+      const plain = best(plains);
       const full = best(fulls);
       await writeFiles(lake, n, Math.max(1, Math.round(n / 100)), "2026-11-21");
       const inc = await measure("update", lake, db);
       const refresh = await measure("refresh", lake, db);
       const fields = { tweets: n, files: Math.ceil(n / PER_FILE) };
       report("dataflow hand-written SQL (full)", { ...fields, ...hand });
+      report("dataflow hand-written SQL without union_by_name (full)", { ...fields, ...plain });
       report("dataflow engine full run", {
         ...fields,
         ...full,
         ratio_to_hand: +(full.seconds / hand.seconds).toFixed(2),
+        ratio_to_hand_plain: +(full.seconds / plain.seconds).toFixed(2),
       });
       report("dataflow engine incremental (+1% files)", {
         ...fields,

@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { query, withDb } from "../lib/db.ts";
-import { runUpdate } from "../lib/dataflow/mod.ts";
-import { FIXTURES, workspace, writeLakeFile } from "./fixtures/dataflow/support.ts";
+import { parsePipeline, runUpdate } from "../lib/dataflow/mod.ts";
+import { copySample, FIXTURES, workspace, writeLakeFile } from "./fixtures/dataflow/support.ts";
 
 const PIPELINE = `${FIXTURES}original.sql`;
 const flat = (n: number) => Deno.readTextFile(`${FIXTURES}flat/tweets-${n}.ndjson`);
@@ -82,6 +82,65 @@ Deno.test("autoloader: original pipeline runs as written; new files only; schema
       third.datasets.map((d) => [d.name, d.filesRead, d.rowsWritten]),
       [["bronze", 0, 0], ["silver", 0, 0], ["languages", 0, 5]],
     );
+  } finally {
+    await ws.remove();
+  }
+});
+
+Deno.test("autoloader: a source path may be an absolute folder outside the lake", async () => {
+  const ws = await workspace();
+  try {
+    const landing = `${ws.dir}/landing`;
+    await writeLakeFile(landing, "tweets-1.ndjson", await flat(1));
+    const pipeline = parsePipeline(
+      (await Deno.readTextFile(PIPELINE)).replace('"raw/flat"', `"${landing}"`),
+      "absolute.sql",
+    );
+    const r = await runUpdate({ pipeline, lake: ws.lake, db: ws.db });
+    assert.equal(r.datasets[0].filesRead, 1);
+    await withDb(ws.db, async (conn) => {
+      const [row] = await query(conn, "SELECT DISTINCT _metadata.file_path AS f FROM bronze");
+      assert.equal(row.f, `${landing}/tweets-1.ndjson`);
+    });
+  } finally {
+    await ws.remove();
+  }
+});
+
+Deno.test("autoloader: X v2 events keep every field; nested and top-level drift evolve bronze", async () => {
+  const ws = await workspace();
+  const twitter = new URL("../pipelines/twitter.sql", import.meta.url).pathname;
+  try {
+    await copySample(ws.lake);
+    await runUpdate({ pipeline: twitter, lake: ws.lake, db: ws.db });
+    const drifted = {
+      data: {
+        id: "42",
+        text: "now with a place",
+        lang: "en",
+        author_id: "7",
+        created_at: "2026-11-22T08:00:00.000Z",
+        geo: { place_id: "01a9a39529b27f36" },
+      },
+      includes: { users: [{ id: "7", username: "u7", name: "U 7" }] },
+      matching_rules: [{ id: "1", tag: "t" }],
+      edit_history: ["42"],
+    };
+    await writeLakeFile(ws.lake, "raw/x/date=2026-11-22/drift.ndjson", JSON.stringify(drifted));
+    const r = await runUpdate({ pipeline: twitter, lake: ws.lake, db: ws.db });
+    assert.equal(r.datasets.find((d) => d.name === "silver")!.rowsWritten, 1);
+    await withDb(ws.db, async (conn) => {
+      const rows = await query(
+        conn,
+        `SELECT data.id AS id, data.public_metrics.like_count AS likes, data.geo.place_id AS place,
+           edit_history FROM bronze WHERE data.id IN ('42', '1860000000000007777') ORDER BY id`,
+      );
+      assert.deepEqual(rows.map((x) => [x.id, x.place, x.edit_history]), [
+        ["1860000000000007777", null, null],
+        ["42", "01a9a39529b27f36", ["42"]],
+      ]);
+      assert.equal(rows[0].likes, 42, "fields outside the schema hints are kept");
+    });
   } finally {
     await ws.remove();
   }

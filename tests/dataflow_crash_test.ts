@@ -25,12 +25,13 @@ const TABLES = [
   "_dataflow_offsets",
 ];
 
+/** Enough rows that DuckDB writes row groups to the file before the commit. */
+const BIG = [0, 1].map((f) => makeEvents(65_000, 7, 10_000 + f * 65_000).join("\n") + "\n");
+
 async function fillLake(lake: string): Promise<void> {
   await copySample(lake);
-  // Enough rows that DuckDB writes row groups to the file before the commit.
-  for (let f = 0; f < 2; f++) {
-    const lines = makeEvents(65_000, 7, 10_000 + f * 65_000);
-    await writeLakeFile(lake, `raw/x/date=2026-11-21/big-${f}.ndjson`, lines.join("\n") + "\n");
+  for (const [f, text] of BIG.entries()) {
+    await writeLakeFile(lake, `raw/x/date=2026-11-21/big-${f}.ndjson`, text);
   }
 }
 
@@ -91,5 +92,22 @@ Deno.test("crash: a second update is refused while one runs; a killed update lea
   } finally {
     await crashed.remove();
     await clean.remove();
+  }
+});
+
+Deno.test("crash: a second update in the same process is refused too", async () => {
+  const ws = await workspace();
+  try {
+    await copySample(ws.lake);
+    const both = await Promise.allSettled(
+      [0, 1].map(() => runUpdate({ pipeline: PIPELINE, lake: ws.lake, db: ws.db })),
+    );
+    const refused = both.flatMap((r) => r.status === "rejected" ? [r.reason] : []);
+    assert.equal(refused.length, 1, "exactly one of two concurrent updates runs");
+    assert.ok(refused[0] instanceof PipelineRunningError);
+    assert.match(refused[0].message, /^pipeline is running: another update in this process/);
+    assert.ok(both.some((r) => r.status === "fulfilled" && r.value.status === "completed"));
+  } finally {
+    await ws.remove();
   }
 });

@@ -166,6 +166,17 @@ Deno.test("graph: order does not depend on file order; unknown references and cy
     ))
   );
   assert.match(e.message, /^g\.sql:\d: dataset \w: cycle in the dataset graph: (\w → ){3}\w/);
+  e = errorOf(() =>
+    planPipeline(parsePipeline(
+      "CREATE LIVE TABLE s AS SELECT 1;\nCREATE LIVE TABLE s_quarantine AS SELECT 2",
+      "g.sql",
+    ))
+  );
+  assert.match(e.message, /^g\.sql:2: dataset s_quarantine: the name s_quarantine is taken by/);
+  e = errorOf(() =>
+    planPipeline(parsePipeline("CREATE LIVE TABLE event_log AS SELECT 1", "g.sql"))
+  );
+  assert.match(e.message, /the engine's own tables/);
 });
 
 Deno.test("graph: lineage of the real pipeline, as nodes/edges and as text", async () => {
@@ -194,4 +205,32 @@ Deno.test("types: Spark schema hints become DuckDB types", () => {
     'b STRUCT("c" BIGINT, "d" STRUCT("e" VARCHAR)[])',
     "f g MAP(VARCHAR, INTEGER)",
   ]);
+});
+
+Deno.test("graph: the lineage drawn as SVG holds every dataset", async () => {
+  const { lineageSvg } = await import("../lib/dataflow/mod.ts");
+  const svg = lineageSvg(await loadPipeline(`${FIXTURES}original.sql`));
+  assert.match(svg, /^<(svg|figure)/);
+  for (const id of ["bronze", "silver", "languages", "silver_quarantine"]) {
+    assert.ok(svg.includes(`>${id}<`), id);
+  }
+});
+
+Deno.test("types: DuckDB's own type strings read back unchanged", async () => {
+  const { parseType } = await import("../lib/dataflow/types.ts");
+  for (
+    const t of [
+      'STRUCT("start" BIGINT, "end" BIGINT, tag VARCHAR)[]',
+      "STRUCT(a STRUCT(b VARCHAR[])[], m MAP(VARCHAR, DOUBLE), d DECIMAL(18,3))",
+      "TIMESTAMP WITH TIME ZONE",
+    ]
+  ) {
+    const again = duckType(parseType(duckType(parseType(t))));
+    assert.equal(again, duckType(parseType(t)));
+  }
+  assert.equal(
+    duckType(parseType('STRUCT("start" BIGINT, tag VARCHAR)[]')),
+    'STRUCT("start" BIGINT, "tag" VARCHAR)[]',
+  );
+  assert.equal(duckType(parseType("TIMESTAMP WITH TIME ZONE")), "TIMESTAMPTZ");
 });

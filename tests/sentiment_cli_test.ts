@@ -6,6 +6,7 @@ const CLI = new URL("../cli.ts", import.meta.url).pathname;
 async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", CLI, ...args],
+    cwd: new URL("..", import.meta.url).pathname,
     env: { CI: "1" },
   }).output();
   const text = (b: Uint8Array) => new TextDecoder().decode(b);

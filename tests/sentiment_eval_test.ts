@@ -40,6 +40,14 @@ Deno.test("macro recall averages only the classes present in the gold labels", a
   assert.equal(e.macroRecall, (1 / 2 + 1) / 2);
 });
 
+Deno.test("the SemEval layout id<TAB>label<TAB>text (with a trailing tab) is read too", () => {
+  const rows = parseLabeledTsv("111\tnegative\tso bad\t\n222\tneutral\ta\tb\n", "s.tsv");
+  assert.deepEqual(rows, [
+    { text: "so bad", label: "negative" },
+    { text: "a\tb", label: "neutral" },
+  ]);
+});
+
 Deno.test("a bad labeled file is an error naming the file and line", async () => {
   assert.throws(
     () => parseLabeledTsv("ok\tpositive\nno tab here\n", "x.tsv"),

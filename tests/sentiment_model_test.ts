@@ -3,7 +3,13 @@ import { env } from "@huggingface/transformers";
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { query, withDb } from "../lib/db.ts";
-import { loadClassifier, ModelLoadError, resolveModel } from "../lib/sentiment/model.ts";
+import {
+  argmaxSoftmax,
+  classifyTexts,
+  loadClassifier,
+  ModelLoadError,
+  resolveModel,
+} from "../lib/sentiment/model.ts";
 import { scoreNew } from "../lib/sentiment/score.ts";
 import { EMBEDDED_MODEL, makeSilver, tempDb } from "./fixtures/sentiment/helpers.ts";
 
@@ -34,6 +40,14 @@ Deno.test("the embedded model labels clear cases correctly (fp32)", async () => 
   } finally {
     await c.dispose();
   }
+});
+
+Deno.test("classifyTexts scores hand-typed sentences in one call (the notebook's check-it-out)", async () => {
+  const out = await classifyTexts([CLEAR.negative, CLEAR.positive], { dtype: "fp32" });
+  assert.deepEqual(out.map((r) => [r.text, r.label]), [
+    [CLEAR.negative, "negative"],
+    [CLEAR.positive, "positive"],
+  ]);
 });
 
 Deno.test("the q8 weights load and give normalised labels with probabilities", async () => {
@@ -135,4 +149,12 @@ Deno.test("a hub model that can't be downloaded names the model and suggests a f
     env.cacheDir = saved.cache;
     Deno.removeSync(dir, { recursive: true });
   }
+});
+
+Deno.test("argmaxSoftmax picks each row's class and its probability", () => {
+  const rows = argmaxSoftmax(new Float32Array([1, 2, 3, 0, 0, 0]), 3);
+  assert.equal(rows[0].index, 2);
+  assert.ok(Math.abs(rows[0].prob - Math.exp(3) / (Math.E + Math.exp(2) + Math.exp(3))) < 1e-9);
+  assert.equal(rows[1].index, 0);
+  assert.ok(Math.abs(rows[1].prob - 1 / 3) < 1e-9);
 });

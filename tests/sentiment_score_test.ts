@@ -13,6 +13,23 @@ const ROWS = [
   { id: "6", text: null, created_at: "2024-05-01T11:32:00Z" },
 ];
 
+/** Counts a table's rows from another process (fails there if the file is locked). */
+async function countInOtherProcess(db: string, table: string): Promise<string> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      "--config",
+      new URL("../deno.json", import.meta.url).pathname,
+      `import { DuckDBInstance } from "@duckdb/node-api";
+       const i = await DuckDBInstance.create(${JSON.stringify(db)});
+       const r = await (await i.connect()).runAndReadAll("select count(*) from ${table}");
+       console.log(String(r.getRows()[0][0]));`,
+    ],
+  }).output();
+  const text = (b: Uint8Array) => new TextDecoder().decode(b).trim();
+  return text(out.stdout) || text(out.stderr);
+}
+
 async function gold(db: string) {
   return await withDb(
     db,
@@ -129,7 +146,7 @@ Deno.test("the notebook queries count labels, rank tweets and group by hour", as
   }
 });
 
-Deno.test("scoring without a silver table says what to run; the file is not held afterwards", async () => {
+Deno.test("clear errors for a missing or odd silver; the file is not held while scoring", async () => {
   const { dir, db } = tempDb();
   try {
     await assert.rejects(
@@ -137,27 +154,23 @@ Deno.test("scoring without a silver table says what to run; the file is not held
       /no silver table.*dataflow/,
     );
     await assert.rejects(labelCounts({ db }), /no sentiment table.*deno task sentiment/);
-    await makeSilver(db, ROWS);
-    await scoreNew({ db, classifier: keywordClassifier() });
-    // another process can open the file right after the call returned
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "eval",
-        "--config",
-        new URL("../deno.json", import.meta.url).pathname,
-        `
-        import { DuckDBInstance } from "@duckdb/node-api";
-        const i = await DuckDBInstance.create(${JSON.stringify(db)});
-        const c = await i.connect();
-        const r = await c.runAndReadAll("select count(*) from sentiment");
-        console.log(String(r.getRows()[0][0]));`,
-      ],
-    }).output();
-    assert.equal(
-      new TextDecoder().decode(out.stdout).trim(),
-      "3",
-      new TextDecoder().decode(out.stderr),
+    await withDb(db, (c) => c.run("create table other (id varchar, body varchar)"));
+    await assert.rejects(
+      scoreNew({ db, silver: "other", classifier: keywordClassifier() }),
+      /table other lacks column\(s\) text in .*t\.duckdb/,
     );
+    await makeSilver(db, ROWS);
+    // another process can open the file while the model runs, and after the call returned
+    const stub = keywordClassifier();
+    let during = "";
+    const classify = stub.classify;
+    stub.classify = async (texts, batchSize, onProgress) => {
+      during = await countInOtherProcess(db, "silver");
+      return await classify(texts, batchSize, onProgress);
+    };
+    await scoreNew({ db, classifier: stub });
+    assert.equal(during, "6");
+    assert.equal(await countInOtherProcess(db, "sentiment"), "3");
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }

@@ -4,6 +4,7 @@
  * with `_rescued_data` (lines that don't parse, or whose top-level values don't
  * fit the schema, kept whole) and `_metadata` (file path, name, size, mtime).
  */
+import { openLake } from "../lake/mod.ts";
 import type { Lake, LakeFile } from "../lake/types.ts";
 import { type DuckDBConnection, query } from "../db.ts";
 import { join } from "node:path";
@@ -11,6 +12,7 @@ import {
   fromJsonStructure,
   jsonStructure,
   mergeTypes,
+  overlay,
   parseSchema,
   quoteName,
   settle,
@@ -22,19 +24,32 @@ import { type SourceSpec, sqlString } from "./translate.ts";
 export const INPUT_FILE = /\.(nd)?json$/i;
 
 /** Lines fully scanned for schema inference; larger batches are sampled (plus every top-level key). */
-const FULL_INFERENCE_LINES = 10_000;
+const FULL_INFERENCE_LINES = 2_000;
 
-/** The lake-relative folder a source path names (relative to the lake, or absolute inside it). */
-export function sourcePrefix(lake: Lake, path: string): string {
-  let p = path.replace(/^(dbfs:|file:)/, "");
+/**
+ * Where a source's files live: a folder of the pipeline's lake (a path relative to
+ * it, or absolute inside it), or, for an absolute folder or `s3://` location
+ * outside it, a lake of its own (`owned`: close it when done).
+ */
+export function sourceLake(
+  lake: Lake,
+  path: string,
+): { lake: Lake; prefix: string; owned: boolean } {
+  const p = path.replace(/^dbfs:/, "").replace(/^file:(\/\/)?/, "");
   const root = lake.url.replace(/\/+$/, "");
-  if (p.startsWith(root + "/") || p === root) p = p.slice(root.length);
-  return p.replace(/^\/+|\/+$/g, "");
+  const trim = (x: string) => x.replace(/^\/+|\/+$/g, "");
+  if (p === root || p.startsWith(root + "/")) {
+    return { lake, prefix: trim(p.slice(root.length)), owned: false };
+  }
+  if (p.startsWith("/") || /^s3:\/\//.test(p)) {
+    return { lake: openLake(p), prefix: "", owned: true };
+  }
+  return { lake, prefix: trim(p), owned: false };
 }
 
-/** Lists a source's input files, sorted by path. */
-export async function listInput(lake: Lake, spec: SourceSpec): Promise<LakeFile[]> {
-  const files = await lake.list(sourcePrefix(lake, spec.path));
+/** Lists the input files under a prefix of a lake, sorted by path. */
+export async function listInput(lake: Lake, prefix: string): Promise<LakeFile[]> {
+  const files = await lake.list(prefix);
   return files.filter((f) => INPUT_FILE.test(f.path));
 }
 
@@ -60,15 +75,16 @@ function hintsOf(spec: SourceSpec): [string, TypeTree][] {
   return text ? parseSchema(text, spec.line) : [];
 }
 
-/** The schema a source starts with: its `schema` option, or its `schemaHints` (possibly none). */
-export function initialSchema(spec: SourceSpec): TypeTree {
-  return { kind: "struct", fields: hintsOf(spec) };
+/** A JSON path literal for a top-level key. */
+function jsonPath(key: string): string {
+  return sqlString(`$."${key.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`);
 }
 
 async function inferSchema(
   conn: DuckDBConnection,
   lines: string,
   count: number,
+  known: TypeTree | undefined,
 ): Promise<TypeTree> {
   const sample = count <= FULL_INFERENCE_LINES
     ? "true"
@@ -82,18 +98,21 @@ async function inferSchema(
     tree = mergeTypes(tree, fromJsonStructure(JSON.parse(String(r.s))), "widen");
   }
   if (count > FULL_INFERENCE_LINES) {
-    // Every top-level key is found, even in lines the sample skipped.
+    // Every top-level key is found, even in lines the sample skipped (keys were listed
+    // while the lines were read, in the same parse that checked them).
     const keys = await query(
       conn,
-      `SELECT DISTINCT unnest(json_keys(line)) AS k FROM ${lines} WHERE ok`,
+      `SELECT DISTINCT unnest(keys) AS k FROM ${lines} WHERE ok`,
     );
-    const known = new Set(tree.kind === "struct" ? tree.fields.map(([k]) => k) : []);
+    const seen = new Set(
+      [tree, known].flatMap((t) => t?.kind === "struct" ? t.fields.map(([k]) => k) : []),
+    );
     for (const { k } of keys) {
-      if (known.has(String(k))) continue;
+      if (seen.has(String(k))) continue;
       const more = await query(
         conn,
         `SELECT DISTINCT json_structure(line)::VARCHAR AS s FROM (SELECT line FROM ${lines}
-          WHERE ok AND json_exists(line, ${sqlString(`$."${k}"`)}) LIMIT 1000)`,
+          WHERE ok AND json_exists(line, ${jsonPath(String(k))}) LIMIT 1000)`,
       );
       for (const r of more) {
         tree = mergeTypes(tree, fromJsonStructure(JSON.parse(String(r.s))), "widen");
@@ -133,16 +152,19 @@ export async function loadSource(
     await conn.run(`INSERT INTO ${meta} VALUES ${values.join(",")}`);
     await conn.run(
       `CREATE OR REPLACE TEMP TABLE ${lines} AS
-       SELECT line, filename,
-              json_valid(line) AND (starts_with(line, '{') OR starts_with(ltrim(line), '{')) AS ok
-       FROM read_csv([${locals.map(sqlString).join(",")}], columns = {'line': 'VARCHAR'},
+       SELECT line, filename, keys,
+              keys IS NOT NULL AND (starts_with(line, '{') OR starts_with(ltrim(line), '{')) AS ok
+       FROM (SELECT line, filename, try(json_keys(line)) AS keys FROM read_csv([${
+        locals.map(sqlString).join(",")
+      }], columns = {'line': 'VARCHAR'},
          delim = chr(1), quote = '', escape = '', header = false, auto_detect = false,
          strict_mode = false, null_padding = true, max_line_size = 134217728, filename = true)
-       WHERE line IS NOT NULL AND (starts_with(line, '{') OR trim(line) <> '')`,
+       WHERE line IS NOT NULL AND (starts_with(line, '{') OR trim(line) <> ''))`,
     );
   } else {
     await conn.run(
-      `CREATE OR REPLACE TEMP TABLE ${lines} (line VARCHAR, filename VARCHAR, ok BOOLEAN)`,
+      `CREATE OR REPLACE TEMP TABLE ${lines} (line VARCHAR, filename VARCHAR, keys VARCHAR[],
+        ok BOOLEAN)`,
     );
   }
   const [{ n }] = await query(conn, `SELECT count(*)::BIGINT AS n FROM ${lines}`);
@@ -152,16 +174,10 @@ export async function loadSource(
   if (spec.options.schema) schema = { kind: "struct", fields: hints };
   else {
     const inferred = rows
-      ? await inferSchema(conn, lines, rows)
+      ? await inferSchema(conn, lines, rows, known)
       : { kind: "struct" as const, fields: [] };
     schema = known ? mergeTypes(known, inferred, "first") : inferred;
-    if (schema.kind !== "struct") schema = { kind: "struct", fields: [] };
-    const fields = schema.fields.map(([k, t]): [string, TypeTree] => [
-      k,
-      hints.find(([h]) => h === k)?.[1] ?? t,
-    ]);
-    for (const h of hints) if (!fields.some(([k]) => k === h[0])) fields.push(h);
-    schema = settle({ kind: "struct", fields });
+    schema = settle(overlay({ kind: "struct", fields: hints }, schema));
   }
   const fields = schema.kind === "struct" ? schema.fields : [];
   const parsed = fields.length
@@ -174,7 +190,7 @@ export async function loadSource(
     .filter(([, t]) => !(t.kind === "scalar" && (t.name === "VARCHAR" || t.name === "JSON")))
     .map(([k]) =>
       `(struct_extract(s, ${sqlString(k)}) IS NULL AND ` +
-      `coalesce(json_type(line, ${sqlString(`$."${k}"`)}) <> 'NULL', false))`
+      `coalesce(json_type(line, ${jsonPath(k)}) <> 'NULL', false))`
     );
   const rescued = `CASE WHEN NOT ok${
     misfits.length ? ` OR (${misfits.join(" OR ")})` : ""

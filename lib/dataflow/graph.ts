@@ -31,6 +31,17 @@ export function datasetNames(p: Pipeline): Set<string> {
 /** Scans every dataset, checks references, and orders the graph (errors on cycles). */
 export function planPipeline(p: Pipeline): Plan {
   const names = datasetNames(p);
+  for (const d of p.datasets) {
+    const n = d.name.toLowerCase();
+    const clash = n === "event_log" || n.startsWith("_dataflow_")
+      ? "the engine's own tables"
+      : n.endsWith("_quarantine") && names.has(n.slice(0, -"_quarantine".length))
+      ? `the quarantine table of ${d.name.slice(0, -"_quarantine".length)}`
+      : undefined;
+    if (clash) {
+      throw new PipelineError(`the name ${d.name} is taken by ${clash}`, p.file, d.line, d.name);
+    }
+  }
   const byName = new Map<string, PlannedDataset>();
   for (const d of p.datasets) {
     const where = { file: p.file, dataset: d.name };

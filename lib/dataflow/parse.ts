@@ -117,11 +117,6 @@ export function splitTopLevel(toks: Token[], sep = ",", angles = false): Token[]
   return parts.filter((p) => p.some(significant));
 }
 
-/** The text of tokens, trimmed. */
-export function textOf(toks: Token[]): string {
-  return toks.map((t) => t.text).join("").trim();
-}
-
 function stringValue(c: Cursor, what: string): string {
   const t = c.next();
   if (t?.kind !== "string" && t?.kind !== "dstring") {

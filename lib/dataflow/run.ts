@@ -4,6 +4,7 @@
  * not at all), then one event log row per dataset.
  */
 import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { DEFAULTS } from "../config.ts";
 import {
   DatabaseBusyError,
@@ -15,8 +16,10 @@ import {
 } from "../db.ts";
 import { openLake } from "../lake/mod.ts";
 import type { Lake, LakeFile } from "../lake/types.ts";
-import { dropSource, listInput, type LoadedSource, loadSource } from "./autoloader.ts";
-import { ExpectationFailedError, PipelineError } from "./errors.ts";
+import { dropSource, listInput, type LoadedSource, loadSource, sourceLake } from "./autoloader.ts";
+import { recomputed } from "./aggregate.ts";
+import { PipelineError } from "./errors.ts";
+import { checkExpectations } from "./expectations.ts";
 import {
   datasetNames,
   downstreamOf,
@@ -24,69 +27,29 @@ import {
   type PlannedDataset,
   planPipeline,
 } from "./graph.ts";
+import { type Dataset, loadPipeline, type Pipeline } from "./parse.ts";
 import {
-  type Dataset,
-  type DatasetKind,
-  loadPipeline,
-  type Pipeline,
-  type ViolationAction,
-} from "./parse.ts";
-import { ensureState, EVENT_LOG, FILES, OFFSETS, resetState, SCHEMAS } from "./state.ts";
-import { spaced, sqlString, translate } from "./translate.ts";
-import { duckType, mergeTypes, parseType, type TypeTree } from "./types.ts";
+  type DatasetResult,
+  emptyResult,
+  type UpdateProgress,
+  type UpdateResult,
+  type WriteMode,
+} from "./result.ts";
+import { count, describeColumns, duckMessage, widen } from "./sql.ts";
+import { ensureState, FILES, OFFSETS, resetState, SCHEMAS, writeEventLog } from "./state.ts";
+import { sqlString, translate } from "./translate.ts";
+import { duckType, parseType } from "./types.ts";
+
+export type {
+  DatasetResult,
+  ExpectationResult,
+  UpdateProgress,
+  UpdateResult,
+  WriteMode,
+} from "./result.ts";
 
 /** Table property naming the key columns a streaming table is deduplicated on (`'id'`, `'a, b'`). */
 export const DEDUPE_PROPERTY = "tweetlake.dedupeKeys";
-
-/** One expectation's counts in one update. */
-export interface ExpectationResult {
-  name: string;
-  action: ViolationAction;
-  passed: number;
-  failed: number;
-}
-
-/** How a dataset was written: appended (streaming) or recomputed (views, streaming aggregates). */
-export type WriteMode = "append" | "complete";
-
-/** What happened to one dataset in an update. */
-export interface DatasetResult {
-  name: string;
-  kind: DatasetKind;
-  mode: WriteMode;
-  rowsRead: number;
-  rowsWritten: number;
-  rowsDropped: number;
-  rowsDuplicate: number;
-  filesRead: number;
-  expectations: ExpectationResult[];
-  seconds: number;
-  status: "completed" | "skipped" | "failed" | "rolled_back" | "validated";
-  /** Why a dataset was skipped, or the error. */
-  detail?: string;
-}
-
-/** The outcome of an update. */
-export interface UpdateResult {
-  updateId: string;
-  pipeline: string;
-  lake: string;
-  db: string;
-  dryRun: boolean;
-  fullRefresh: string[];
-  startedAt: Date;
-  endedAt: Date;
-  status: "completed" | "failed" | "dry_run";
-  datasets: DatasetResult[];
-  error?: string;
-}
-
-/** Progress of an update, one event as each dataset starts and ends. */
-export interface UpdateProgress {
-  dataset: string;
-  phase: "start" | "done";
-  result?: DatasetResult;
-}
 
 /** Options of `runUpdate`; each defaults from lib/config.ts. */
 export interface UpdateOptions {
@@ -113,13 +76,16 @@ export class UpdateError extends Error {
 
 /** Another process holds the database: a pipeline (or notebook cell) is running. */
 export class PipelineRunningError extends DatabaseBusyError {
-  constructor(path: string, cause: unknown) {
+  constructor(path: string, cause: unknown, holder = "another process") {
     super(path, cause);
-    this.message = `pipeline is running: another process holds ${path}; ` +
+    this.message = `pipeline is running: ${holder} holds ${path}; ` +
       "try again when it has finished (nothing was changed)";
     this.name = "PipelineRunningError";
   }
 }
+
+/** Databases with an update running in this process. */
+const RUNNING = new Set<string>();
 
 interface Ctx {
   conn: DuckDBConnection;
@@ -130,13 +96,11 @@ interface Ctx {
   complete: Set<string>;
   skipped: Set<string>;
   names: Set<string>;
+  /** Lakes opened for sources outside the pipeline's lake; closed after the update. */
+  owned: Lake[];
 }
 
 const lower = (s: string) => s.toLowerCase();
-
-function duckMessage(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).replace(/^Error: /, "").split("\n")[0];
-}
 
 function queryError(pd: PlannedDataset, e: unknown, what = "DuckDB rejected the query"): never {
   if (e instanceof PipelineError) throw e;
@@ -145,178 +109,6 @@ function queryError(pd: PlannedDataset, e: unknown, what = "DuckDB rejected the 
   const first = d.query.find((t) => t.kind !== "space")?.line ?? d.line;
   const line = m ? first + Number(m[1]) - 1 : d.line;
   throw new PipelineError(`${what}: ${duckMessage(e)}`, d.file, line, d.name);
-}
-
-async function aggregateNames(conn: DuckDBConnection): Promise<Set<string>> {
-  const rows = await query(
-    conn,
-    "SELECT DISTINCT function_name AS f FROM duckdb_functions() WHERE function_type = 'aggregate'",
-  );
-  return new Set([...rows.map((r) => String(r.f)), "count_star"]);
-}
-
-/** Whether a query aggregates at its top level (GROUP BY, or aggregates in the select list). */
-async function aggregates(
-  conn: DuckDBConnection,
-  sql: string,
-  aggs: Set<string>,
-): Promise<boolean> {
-  const [{ j }] = await query(conn, `SELECT json_serialize_sql(${sqlString(sql)}) AS j`);
-  const tree = JSON.parse(String(j));
-  if (tree.error) return false;
-  const hasAgg = (e: unknown): boolean => {
-    if (!e || typeof e !== "object") return false;
-    const x = e as Record<string, unknown>;
-    if (x.class === "SUBQUERY" || x.class === "WINDOW") return false;
-    if (x.class === "FUNCTION" && aggs.has(String(x.function_name))) return true;
-    return Object.values(x).some((v) => Array.isArray(v) ? v.some(hasAgg) : hasAgg(v));
-  };
-  const check = (node: Record<string, unknown>): boolean => {
-    if (node.type === "SET_OPERATION_NODE") {
-      return [node.left, node.right, ...((node.children as unknown[]) ?? [])].some((n) =>
-        n ? check(n as Record<string, unknown>) : false
-      );
-    }
-    const groups = node.group_expressions as unknown[] | undefined;
-    return (groups?.length ?? 0) > 0 ||
-      ((node.select_list as unknown[] | undefined) ?? []).some(hasAgg);
-  };
-  return check(tree.statements[0].node);
-}
-
-async function describeColumns(
-  conn: DuckDBConnection,
-  sql: string,
-): Promise<{ name: string; type: string }[]> {
-  const rows = await query(conn, `DESCRIBE ${sql}`);
-  return rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
-}
-
-/** Adds columns and struct fields the new rows have and the table lacks. */
-async function widen(
-  conn: DuckDBConnection,
-  table: string,
-  columns: { name: string; type: string }[],
-): Promise<void> {
-  const existing = new Map(
-    (await describeColumns(conn, ident(table))).map((c) => [c.name, c.type]),
-  );
-  for (const c of columns) {
-    const have = existing.get(c.name);
-    if (have === undefined) {
-      await conn.run(`ALTER TABLE ${ident(table)} ADD COLUMN ${ident(c.name)} ${c.type}`);
-    } else if (have !== c.type) {
-      let merged: TypeTree;
-      let before: TypeTree;
-      try {
-        before = parseType(have);
-        merged = mergeTypes(before, parseType(c.type), "first");
-      } catch {
-        continue; // a type this engine does not model: let DuckDB cast on insert
-      }
-      if (duckType(merged) !== duckType(before)) {
-        await conn.run(
-          `ALTER TABLE ${ident(table)} ALTER COLUMN ${ident(c.name)} SET DATA TYPE ${
-            duckType(merged)
-          }`,
-        );
-      }
-    }
-  }
-}
-
-async function count(conn: DuckDBConnection, sql: string): Promise<number> {
-  const [row] = await query(conn, sql);
-  return Number(Object.values(row)[0] ?? 0);
-}
-
-function emptyResult(pd: PlannedDataset, mode: WriteMode): DatasetResult {
-  return {
-    name: pd.dataset.name,
-    kind: pd.dataset.kind,
-    mode,
-    rowsRead: 0,
-    rowsWritten: 0,
-    rowsDropped: 0,
-    rowsDuplicate: 0,
-    filesRead: 0,
-    expectations: pd.dataset.expectations.map((e) => ({
-      name: e.name,
-      action: e.action,
-      passed: 0,
-      failed: 0,
-    })),
-    seconds: 0,
-    status: "completed",
-  };
-}
-
-/**
- * Counts each expectation over `__df_out` (one query each, so an error names its
- * expectation), fails the update for a failing `FAIL UPDATE`, and moves rows that
- * fail a `DROP ROW` expectation into `<dataset>_quarantine`. Returns the filter
- * of rows to keep.
- */
-async function checkExpectations(
-  ctx: Ctx,
-  pd: PlannedDataset,
-  mode: WriteMode,
-  result: DatasetResult,
-): Promise<string> {
-  const { conn } = ctx;
-  const d = pd.dataset;
-  const exps = d.expectations;
-  const where = { file: d.file, dataset: d.name };
-  const ok = exps.map((e) => {
-    const cond = translate(spaced(e.condition), ctx.names, {
-      ref: (r) => {
-        throw new PipelineError(
-          `expectation ${e.name} cannot read dataset ${r.name}`,
-          d.file,
-          e.line,
-          d.name,
-        );
-      },
-      source: () => {
-        throw new PipelineError(`expectation ${e.name} cannot read files`, d.file, e.line, d.name);
-      },
-    }, where);
-    return `coalesce((${cond}), false)`;
-  });
-  const n = await count(conn, "SELECT count(*) FROM __df_out");
-  for (const [k, e] of exps.entries()) {
-    let failed: number;
-    try {
-      failed = await count(conn, `SELECT count(*) FILTER (WHERE NOT ${ok[k]}) FROM __df_out`);
-    } catch (err) {
-      throw new PipelineError(`expectation ${e.name}: ${duckMessage(err)}`, d.file, e.line, d.name);
-    }
-    result.expectations[k] = { name: e.name, action: e.action, passed: n - failed, failed };
-  }
-  for (const [k, e] of exps.entries()) {
-    const failed = result.expectations[k].failed;
-    if (e.action === "fail" && failed > 0) {
-      throw Object.assign(new ExpectationFailedError(e.name, failed, d.file, e.line, d.name), {
-        partial: { ...result },
-      });
-    }
-  }
-  const drops = exps.flatMap((e, k) => e.action === "drop" ? [`NOT ${ok[k]}`] : []);
-  if (!drops.length) return "true";
-  const dropped = drops.join(" OR ");
-  const quarantine = `${d.name}_quarantine`;
-  const failedNames = `list_filter([${
-    exps.map((e, k) => `CASE WHEN NOT ${ok[k]} THEN ${sqlString(e.name)} END`).join(", ")
-  }], lambda x: x IS NOT NULL)`;
-  const rows = `SELECT *, ${failedNames} AS _failed_expectations,
-    ${sqlString(ctx.updateId)} AS _update_id, current_timestamp::TIMESTAMP AS _quarantined_at
-    FROM __df_out WHERE ${dropped}`;
-  if (mode === "complete") await conn.run(`DROP TABLE IF EXISTS ${ident(quarantine)}`);
-  if (!(await tableExists(conn, quarantine))) {
-    await conn.run(`CREATE TABLE ${ident(quarantine)} AS ${rows} LIMIT 0`);
-  } else await widen(conn, quarantine, await describeColumns(conn, `(${rows})`));
-  result.rowsDropped = await count(conn, `INSERT INTO ${ident(quarantine)} BY NAME ${rows}`);
-  return `NOT (${dropped})`;
 }
 
 /** Creates a dataset's table from its declared column list. */
@@ -368,7 +160,9 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   const loaded: LoadedSource[] = [];
   const batches: LakeFile[][] = [];
   for (const [k, spec] of pd.sources.entries()) {
-    let files = await listInput(lake, spec);
+    const src = sourceLake(lake, spec.path);
+    if (src.owned) ctx.owned.push(src.lake);
+    let files = await listInput(src.lake, src.prefix);
     if (mode === "append") {
       const seen = new Set(
         (await query(conn, `SELECT path FROM ${FILES} WHERE dataset = $1 AND source = $2`, [
@@ -387,7 +181,7 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
       loaded.push(
         await loadSource(
           conn,
-          lake,
+          src.lake,
           spec,
           files,
           known.length ? JSON.parse(String(known[0].schema)) : undefined,
@@ -567,35 +361,6 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   return done();
 }
 
-async function writeEventLog(
-  conn: DuckDBConnection,
-  r: UpdateResult,
-  started: Map<string, Date>,
-): Promise<void> {
-  if (!r.datasets.length) return;
-  const rows = r.datasets.map((d) => {
-    const exps = `[${
-      d.expectations.map((e) =>
-        `{'name': ${sqlString(e.name)}, 'action': ${
-          sqlString(e.action)
-        }, 'passed_records': ${e.passed}, 'failed_records': ${e.failed}}`
-      ).join(", ")
-    }]`;
-    const s = started.get(d.name) ?? r.startedAt;
-    const ts = (t: Date) => `${sqlString(t.toISOString())}::TIMESTAMPTZ::TIMESTAMP`;
-    return `(${sqlString(r.updateId)}, ${sqlString(d.name)}, ${sqlString(d.kind)}, ${
-      sqlString(d.mode)
-    }, ${ts(s)}, ${
-      ts(new Date(s.getTime() + d.seconds * 1000))
-    }, ${d.rowsRead}, ${d.rowsWritten}, ${d.rowsDropped}, ${d.rowsDuplicate}, ${d.filesRead}, ${exps}::STRUCT(name VARCHAR, action VARCHAR, passed_records BIGINT, failed_records BIGINT)[], ${
-      sqlString(d.status)
-    }, ${d.detail === undefined ? "NULL" : sqlString(d.detail)}, ${
-      r.fullRefresh.includes(d.name)
-    }, ${r.dryRun})`;
-  });
-  await conn.run(`INSERT INTO ${EVENT_LOG} VALUES ${rows.join(", ")}`);
-}
-
 function refreshSet(plan: Plan, fullRefresh: UpdateOptions["fullRefresh"]): string[] {
   if (!fullRefresh || (Array.isArray(fullRefresh) && fullRefresh.length === 0 && !fullRefresh)) {
     return [];
@@ -615,26 +380,6 @@ function refreshSet(plan: Plan, fullRefresh: UpdateOptions["fullRefresh"]): stri
     }
   }
   return downstreamOf(plan, fullRefresh);
-}
-
-/** Which datasets are recomputed rather than appended to: materialized views and streaming aggregates. */
-async function recomputed(conn: DuckDBConnection, plan: Plan): Promise<Set<string>> {
-  const aggs = await aggregateNames(conn);
-  const names = datasetNames(plan.pipeline);
-  const out = new Set<string>();
-  for (const pd of plan.order) {
-    const d = pd.dataset;
-    if (d.kind === "materialized") {
-      out.add(lower(d.name));
-      continue;
-    }
-    const sql = translate(d.query, names, {
-      ref: (r) => ident(r.name),
-      source: () => "__df_source",
-    }, { file: d.file, dataset: d.name });
-    if (await aggregates(conn, sql, aggs)) out.add(lower(d.name));
-  }
-  return out;
 }
 
 /**
@@ -669,6 +414,14 @@ export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResu
     datasets: [],
   };
   const started = new Map<string, Date>();
+  // DuckDB's file lock only keeps other processes out; this keeps out this one's other updates.
+  const lockKey = db === ":memory:" ? undefined : resolve(db);
+  if (lockKey && RUNNING.has(lockKey)) {
+    if (typeof options.lake !== "object") lake.close?.();
+    throw new PipelineRunningError(db, undefined, "another update in this process");
+  }
+  if (lockKey) RUNNING.add(lockKey);
+  const owned: Lake[] = [];
   try {
     await withDb(db, async (conn) => {
       await conn.run("BEGIN TRANSACTION");
@@ -683,6 +436,7 @@ export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResu
           complete: await recomputed(conn, plan),
           skipped: new Set(),
           names: datasetNames(pipeline),
+          owned,
         };
         for (const pd of plan.order) {
           options.onProgress?.({ dataset: pd.dataset.name, phase: "start" });
@@ -723,6 +477,8 @@ export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResu
     if (e instanceof DatabaseBusyError) throw new PipelineRunningError(db, e.cause);
     throw e;
   } finally {
+    if (lockKey) RUNNING.delete(lockKey);
+    for (const l of owned) l.close?.();
     if (typeof options.lake !== "object") lake.close?.();
   }
   return result;

@@ -1,6 +1,8 @@
 /** The engine's bookkeeping tables (checkpoints, stream offsets, schemas) and the event log. */
 import { type DuckDBConnection, query, type Row } from "../db.ts";
 import { ident } from "../db.ts";
+import type { UpdateResult } from "./result.ts";
+import { sqlString } from "./translate.ts";
 
 /** The event log table: one row per dataset per update. */
 export const EVENT_LOG = "event_log";
@@ -29,7 +31,7 @@ export async function ensureState(conn: DuckDBConnection): Promise<void> {
     files_read BIGINT,
     expectations STRUCT(name VARCHAR, action VARCHAR, passed_records BIGINT,
       failed_records BIGINT)[],
-    status VARCHAR, error VARCHAR, full_refresh BOOLEAN, dry_run BOOLEAN)`);
+    status VARCHAR, error VARCHAR, full_refresh BOOLEAN)`);
 }
 
 /** Forgets a dataset's checkpoints, offsets and schemas (for a full refresh). */
@@ -84,4 +86,46 @@ export async function readQuarantine(
       .length
   ) return [];
   return await query(conn, `SELECT * FROM ${ident(table)} LIMIT ${Math.floor(limit)}`);
+}
+
+const EXPECTATIONS_TYPE =
+  "STRUCT(name VARCHAR, action VARCHAR, passed_records BIGINT, failed_records BIGINT)[]";
+
+/** Appends one event log row per dataset of an update. */
+export async function writeEventLog(
+  conn: DuckDBConnection,
+  r: UpdateResult,
+  started: Map<string, Date>,
+): Promise<void> {
+  if (!r.datasets.length) return;
+  const ts = (t: Date) => `${sqlString(t.toISOString())}::TIMESTAMPTZ::TIMESTAMP`;
+  const rows = r.datasets.map((d) => {
+    const exps = d.expectations.map((e) =>
+      `{'name': ${sqlString(e.name)}, 'action': ${sqlString(e.action)}, ` +
+      `'passed_records': ${e.passed}, 'failed_records': ${e.failed}}`
+    );
+    const start = started.get(d.name) ?? r.startedAt;
+    const values = [
+      sqlString(r.updateId),
+      sqlString(d.name),
+      sqlString(d.kind),
+      sqlString(d.mode),
+      ts(start),
+      ts(new Date(start.getTime() + d.seconds * 1000)),
+      d.rowsRead,
+      d.rowsWritten,
+      d.rowsDropped,
+      d.rowsDuplicate,
+      d.filesRead,
+      `[${exps.join(", ")}]::${EXPECTATIONS_TYPE}`,
+      sqlString(d.status),
+      d.detail === undefined ? "NULL" : sqlString(d.detail),
+      r.fullRefresh.includes(d.name),
+    ];
+    return `(${values.join(", ")})`;
+  });
+  const columns =
+    "update_id, dataset, kind, mode, started_at, ended_at, rows_read, rows_written, " +
+    "rows_dropped, rows_duplicate, files_read, expectations, status, error, full_refresh";
+  await conn.run(`INSERT INTO ${EVENT_LOG} (${columns}) VALUES ${rows.join(", ")}`);
 }

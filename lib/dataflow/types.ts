@@ -68,6 +68,15 @@ class TypeReader {
     return t;
   }
   type(): TypeTree {
+    let out = this.base();
+    while (this.peek()?.text === "[") {
+      this.take("[");
+      this.take("]");
+      out = { kind: "list", of: out };
+    }
+    return out;
+  }
+  base(): TypeTree {
     const t = this.take();
     const word = t.text.toLowerCase();
     const open = this.peek()?.text;
@@ -119,11 +128,6 @@ class TypeReader {
         name = "TIMESTAMPTZ";
       }
       out = { kind: "scalar", name };
-    }
-    while (this.peek()?.text === "[") {
-      this.take("[");
-      this.take("]");
-      out = { kind: "list", of: out };
     }
     return out;
   }
@@ -257,4 +261,19 @@ export function jsonStructure(t: TypeTree): unknown {
     case "map":
       return duckType(t);
   }
+}
+
+/**
+ * Lays hinted types over inferred ones: a hinted field takes the hint's type,
+ * except that struct hints only fix the fields they name (other inferred fields
+ * stay, so nothing a source delivers is lost); unhinted fields stay as inferred.
+ */
+export function overlay(hint: TypeTree, inferred: TypeTree): TypeTree {
+  if (hint.kind !== "struct" || inferred.kind !== "struct") return hint;
+  const fields = inferred.fields.map(([k, t]): [string, TypeTree] => {
+    const h = hint.fields.find(([hk]) => hk === k);
+    return [k, h ? overlay(h[1], t) : t];
+  });
+  for (const h of hint.fields) if (!fields.some(([k]) => k === h[0])) fields.push(h);
+  return { kind: "struct", fields };
 }

@@ -14,25 +14,31 @@ export interface LabeledRow {
 
 /**
  * Parses a labeled TSV: one `text<TAB>label` per line (the label is the last
- * tab-separated field, so texts may hold tabs), labels as words or `0/1/2`.
- * Blank lines are skipped, and so is a first line whose label is not a label (a
- * header). Any other bad line is an error naming `source` and the line number.
+ * tab-separated field, so texts may hold tabs), labels as words or `0/1/2`. The
+ * SemEval layout `id<TAB>label<TAB>text` is read too (when the last field is not a
+ * label but the second is). Blank lines are skipped, and so is a first line without
+ * a label (a header). Any other bad line is an error naming `source` and the line.
  */
 export function parseLabeledTsv(content: string, source = "<input>"): LabeledRow[] {
   const rows: LabeledRow[] = [];
   const lines = content.split(/\r?\n/);
-  lines.forEach((line, i) => {
+  lines.forEach((raw, i) => {
+    const line = raw.replace(/\t+$/, "");
     if (line.trim() === "") return;
-    const tab = line.lastIndexOf("\t");
+    const fields = line.split("\t");
     const where = `${source}:${i + 1}`;
-    if (tab < 0) throw new Error(`${where}: expected "text<TAB>label", found no tab`);
-    const text = line.slice(0, tab);
-    const raw = line.slice(tab + 1);
-    const label = parseGoldLabel(raw);
+    if (fields.length < 2) throw new Error(`${where}: expected "text<TAB>label", found no tab`);
+    let label = parseGoldLabel(fields[fields.length - 1]);
+    let text = fields.slice(0, -1).join("\t");
+    if (!label && fields.length >= 3 && parseGoldLabel(fields[1])) {
+      label = parseGoldLabel(fields[1]);
+      text = fields.slice(2).join("\t");
+    }
     if (!label) {
       if (rows.length === 0 && i === 0) return; // header
       throw new Error(
-        `${where}: unknown label "${raw}" (expected negative/neutral/positive or 0/1/2)`,
+        `${where}: unknown label "${fields[fields.length - 1]}" ` +
+          `(expected negative/neutral/positive or 0/1/2)`,
       );
     }
     rows.push({ text, label });

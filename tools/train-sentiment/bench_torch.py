@@ -46,6 +46,7 @@ def load(model_dir: str):
         cfg["max_position_embeddings"],
         len(cfg["id2label"]),
         0.0,
+        cfg.get("tweetlake", {}).get("lexicon_features", 0),
     )
     export.load_from_onnx(model, os.path.join(model_dir, "onnx", "model.onnx"))
     model.eval()

@@ -73,7 +73,7 @@ def quantize_onnx(src: str, dst: str, mode: str = "dynamic") -> None:
 
 def _quantize_gather(n, inits, drop, new_inits, new_nodes) -> bool:
     w = numpy_helper.to_array(inits[n.input[0]])
-    if not (w.ndim == 2 and w.shape[0] > 1000):
+    if not (w.ndim == 2 and w.shape[0] > 1000 and w.shape[1] >= 16):
         return False
     name = n.input[0]
     q, s = _q_sym(w, axis=0)
@@ -173,7 +173,7 @@ def _quantize_weight_only(src: str, dst: str) -> None:
                 n.input[1] = name + "_dq"
         elif n.op_type == "Gather" and n.input[0] in inits:
             w = numpy_helper.to_array(inits[n.input[0]])
-            if w.ndim == 2 and w.shape[0] > 1000:
+            if w.ndim == 2 and w.shape[0] > 1000 and w.shape[1] >= 16:
                 name = n.input[0]
                 q, s = _q_sym(w, axis=0)
                 drop.add(name)
@@ -234,6 +234,8 @@ def load_from_onnx(model, path: str):
     # MatMul weights are anonymous transposed initializers: match them by graph order
     linear = [k for k in sd if k.endswith(".weight") and "m." + k not in used and not k.startswith("mlm_")
               and sd[k].ndim == 2 and k not in ("tok.weight", "pos.weight")]
+    if "lex_feat" in sd and "m.lex_feat" not in used:
+        raise RuntimeError("lexicon feature table not found in the ONNX file")
     matmul_w = []
     for n in m.graph.node:
         if n.op_type == "MatMul" and n.input[1] in inits and n.input[1] not in used:
@@ -287,6 +289,7 @@ def write_model_folder(model, vocab, args, out: str) -> None:
         "problem_type": "single_label_classification",
         "tweetlake": {
             "note": "pre-LayerNorm encoder with masked mean pooling; the ONNX graph is authoritative",
+            "lexicon_features": getattr(model, "lex_dim", 0),
             "pooling": "mean",
             "trained_by": "tools/train-sentiment/train.py",
         },

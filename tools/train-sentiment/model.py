@@ -45,10 +45,16 @@ class TinyBert(nn.Module):
         max_len: int = 128,
         labels: int = 3,
         dropout: float = 0.1,
+        lex_dim: int = 0,
     ):
         super().__init__()
         self.tok = nn.Embedding(vocab, hidden)
         self.pos = nn.Embedding(max_len, hidden)
+        self.lex_dim = lex_dim
+        if lex_dim:
+            # fixed per-token lexicon features (VADER valence), projected into the embedding
+            self.register_buffer("lex_feat", torch.zeros(vocab, lex_dim))
+            self.lex_proj = nn.Linear(lex_dim, hidden, bias=False)
         self.drop = nn.Dropout(dropout)
         self.blocks = nn.ModuleList([Block(hidden, heads, ffn, dropout) for _ in range(layers)])
         self.ln_f = nn.LayerNorm(hidden, eps=1e-5)
@@ -69,7 +75,10 @@ class TinyBert(nn.Module):
     def encode(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         t = ids.shape[1]
         pos = torch.arange(t, device=ids.device).unsqueeze(0)
-        x = self.drop(self.tok(ids) + self.pos(pos))
+        x = self.tok(ids) + self.pos(pos)
+        if self.lex_dim:
+            x = x + self.lex_proj(self.lex_feat[ids])
+        x = self.drop(x)
         bias = ((1.0 - mask.to(x.dtype)) * -10000.0)[:, None, None, :]
         for blk in self.blocks:
             x = blk(x, bias)

@@ -182,6 +182,57 @@ def load_data(root: str, use_kaggle: bool, use_xlmt: bool):
     return train, val_rows, unl_rows, report, stats
 
 
+# --------------------------------------------------------------------------- lexicon
+
+VADER_PKG = "vader-sentiment@1.1.3"
+
+
+def load_lexicon(spec: str) -> tuple[dict[str, float], str]:
+    """VADER's lexicon (word -> mean valence in [-4, 4]); "auto" fetches the npm package
+    vader-sentiment (MIT/Apache-2.0) with `npm pack` into ~/.cache/tweetlake."""
+    if spec == "none":
+        return {}, "none"
+    path = spec
+    if spec == "auto":
+        cache = os.path.join(os.path.expanduser("~"), ".cache", "tweetlake")
+        path = os.path.join(cache, "vader-sentiment-1.1.3", "package", "vader_lexicon.txt")
+        if not os.path.exists(path):
+            import subprocess
+            import tarfile
+
+            os.makedirs(cache, exist_ok=True)
+            out = subprocess.run(["npm", "pack", VADER_PKG, "--silent"], cwd=cache, check=True,
+                                 capture_output=True, text=True).stdout.strip().splitlines()[-1]
+            with tarfile.open(os.path.join(cache, out)) as tf:
+                tf.extractall(os.path.join(cache, "vader-sentiment-1.1.3"))
+    lex = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            p = line.rstrip("\n").split("\t")
+            if len(p) >= 2:
+                try:
+                    lex[p[0]] = float(p[1])
+                except ValueError:
+                    pass
+    # keep entries that are one word for the tokenizer, keyed by their normalised form
+    out = {}
+    for w, v in lex.items():
+        ws = wp.words_of(w)
+        if len(ws) == 1 and ws[0] not in out:
+            out[ws[0]] = v
+    return out, f"npm {VADER_PKG} vader_lexicon.txt" if spec == "auto" else path
+
+
+def lexicon_features(vocab: list[str], lex: dict[str, float]) -> torch.Tensor:
+    f = torch.zeros(len(vocab), 2)
+    for i, t in enumerate(vocab):
+        v = lex.get(t)
+        if v is not None and not t.startswith("##"):
+            f[i, 0] = v / 4.0
+            f[i, 1] = 1.0
+    return f
+
+
 # --------------------------------------------------------------------------- batching
 
 
@@ -389,6 +440,8 @@ def main():
     ap.add_argument("--lr", type=float, default=3e-4)
     ap.add_argument("--label-smoothing", type=float, default=0.05)
     ap.add_argument("--class-weight-power", type=float, default=1.0)
+    ap.add_argument("--lexicon", default="auto",
+                    help='VADER lexicon file for per-token valence features; "auto" = npm pack vader-sentiment, "none" = off')
     ap.add_argument("--kaggle", action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument("--xlmt", action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument("--tune-bias", action=argparse.BooleanOptionalAction, default=True,
@@ -413,8 +466,10 @@ def main():
     src_counts = collections.Counter(s for _, _, s in train)
     log(f"train {len(train)} ({dict(src_counts)}), val {len(val)}, unlabeled {len(unl)}", dict(stats))
 
+    lex, lex_src = load_lexicon(args.lexicon)
+    log(f"lexicon: {len(lex)} single-word entries ({lex_src})")
     t0 = time.time()
-    vocab = wp.train_vocab([t for t, _, _ in train] + unl, args.vocab, log=log)
+    vocab = wp.train_vocab([t for t, _, _ in train] + unl, args.vocab, log=log, reserved=sorted(lex))
     tok = wp.WordPiece(vocab, args.max_len)
     t_vocab = time.time() - t0
     train_seqs = [tok.encode(t) for t, _, _ in train]
@@ -427,7 +482,11 @@ def main():
     log(f"tokens per text: median {lens[len(lens) // 2]}, p99 {lens[int(len(lens) * 0.99)]}, "
         f"max {lens[-1]}; [UNK] rate {unk_rate:.4f}")
 
-    model = TinyBert(len(vocab), args.hidden, args.layers, args.heads, args.ffn, args.max_len, 3, args.dropout)
+    lex_dim = 2 if lex else 0
+    model = TinyBert(len(vocab), args.hidden, args.layers, args.heads, args.ffn, args.max_len, 3, args.dropout, lex_dim)
+    if lex_dim:
+        model.lex_feat.copy_(lexicon_features(vocab, lex))
+        log(f"lexicon features on {int(model.lex_feat[:, 1].sum())} vocabulary tokens")
     n_params = sum(p.numel() for n, p in model.named_parameters() if not n.startswith("mlm_"))
     log(f"model: {n_params / 1e6:.2f}M parameters (exported)")
 
@@ -465,7 +524,7 @@ def main():
     export.write_model_folder(model, vocab, args, out)
     # the exported weights read back (as bench_torch.py does) must give the same logits
     back = export.load_from_onnx(
-        TinyBert(len(vocab), args.hidden, args.layers, args.heads, args.ffn, args.max_len, 3, 0.0),
+        TinyBert(len(vocab), args.hidden, args.layers, args.heads, args.ffn, args.max_len, 3, 0.0, lex_dim),
         os.path.join(out, "onnx", "model.onnx"),
     )
     diff = float((predict(back, val_seqs) - final_logits).abs().max())
@@ -495,6 +554,8 @@ def main():
         "n_val": len(val),
         "n_unl": len(unl),
         "vocab_size": len(vocab),
+        "lexicon": lex_src,
+        "lexicon_tokens": int(model.lex_feat[:, 1].sum()) if lex_dim else 0,
         "unk_rate": unk_rate,
         "n_params": n_params,
         "mlm_steps": mlm_steps,

@@ -7,7 +7,7 @@
  * Usage (from the repository root, after dump_ids.py):
  *   deno run -A tools/train-sentiment/verify.ts --ids /tmp/tweetlake-ids.jsonl [--n 4096] [--batch 32] [--update-card]
  */
-import { env, pipeline, AutoTokenizer } from "@huggingface/transformers";
+import { AutoTokenizer, env, pipeline } from "@huggingface/transformers";
 
 const LABELS = ["negative", "neutral", "positive"];
 const SMOKE: [string, string][] = [
@@ -68,7 +68,10 @@ function flat(out: unknown): Scored[] {
   return (out as (Scored | Scored[])[]).map((x) => (Array.isArray(x) ? x[0] : x));
 }
 
-const results: Record<string, unknown> = { tokenizer_texts: rows.length, tokenizer_mismatches: mismatches };
+const results: Record<string, unknown> = {
+  tokenizer_texts: rows.length,
+  tokenizer_mismatches: mismatches,
+};
 for (const dtype of dtypes) {
   const clf = await pipeline("text-classification", modelId, { dtype: dtype as "fp32" | "q8" });
   // 2. validation metrics
@@ -116,13 +119,18 @@ if (updateCard) {
     "## Transformers.js (measured)",
     "",
     `Measured with \`@huggingface/transformers\` under Deno ${Deno.version.deno} on this machine ` +
-    `(${navigator.hardwareConcurrency} CPU cores), ${new Date().toISOString().slice(0, 16)} UTC, by ` +
+    `(${navigator.hardwareConcurrency} CPU cores), ${
+      new Date().toISOString().slice(0, 16)
+    } UTC, by ` +
     "`tools/train-sentiment/verify.ts`:",
     "",
-    `- tokenizer parity: ${rows.length - mismatches}/${rows.length} tweets give the same ids as the Python ` +
+    `- tokenizer parity: ${
+      rows.length - mismatches
+    }/${rows.length} tweets give the same ids as the Python ` +
     "training tokenizer",
     "",
-    "| dtype | macro recall | accuracy | recall neg / neu / pos | tweets/s (batch " + batch + ") | smoke sentences |",
+    "| dtype | macro recall | accuracy | recall neg / neu / pos | tweets/s (batch " + batch +
+    ") | smoke sentences |",
     "| --- | --- | --- | --- | --- | --- |",
   ];
   for (const dtype of dtypes) {
@@ -134,7 +142,9 @@ if (updateCard) {
       smoke_ok: boolean;
     };
     lines.push(
-      `| ${dtype} | ${f(r.macro_recall)} | ${f(r.accuracy)} | ${LABELS.map((l) => f(r.recall[l])).join(" / ")} | ` +
+      `| ${dtype} | ${f(r.macro_recall)} | ${f(r.accuracy)} | ${
+        LABELS.map((l) => f(r.recall[l])).join(" / ")
+      } | ` +
         `${Math.round(r.tweets_per_s)} | ${r.smoke_ok ? "all correct" : "WRONG"} |`,
     );
   }
@@ -144,7 +154,10 @@ if (updateCard) {
       ")` in a loop after a warm-up, one process, default onnxruntime-node threads.",
     "<!-- /transformers.js -->",
   );
-  const out = card.replace(/<!-- transformers\.js -->[\s\S]*<!-- \/transformers\.js -->/, lines.join("\n"));
+  const out = card.replace(
+    /<!-- transformers\.js -->[\s\S]*<!-- \/transformers\.js -->/,
+    lines.join("\n"),
+  );
   Deno.writeTextFileSync(path, out);
   console.log("updated", path);
 }

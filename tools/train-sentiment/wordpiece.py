@@ -165,8 +165,9 @@ class WordPiece:
         return ids[: self.max_len]
 
 
-def train_vocab(texts, vocab_size: int, min_char_count: int = 3, log=print) -> list[str]:
-    """WordPiece vocabulary by BPE-style merges on word counts (as the HF WordPiece trainer)."""
+def train_vocab(texts, vocab_size: int, min_char_count: int = 3, log=print, reserved=()) -> list[str]:
+    """WordPiece vocabulary by BPE-style merges on word counts (as the HF WordPiece trainer).
+    `reserved` words (e.g. lexicon entries seen in the texts) are added as whole tokens first."""
     wc: collections.Counter[str] = collections.Counter()
     for t in texts:
         wc.update(words_of(t))
@@ -184,6 +185,11 @@ def train_vocab(texts, vocab_size: int, min_char_count: int = 3, log=print) -> l
             if t not in seen:
                 vocab.append(t)
                 seen.add(t)
+    for w in reserved:
+        if w not in seen and all(ch in aset for ch in w) and wc.get(w, 0) >= 2:
+            vocab.append(w)
+            seen.add(w)
+    n_reserved = len(vocab)
     # words as symbol lists (skip words with rare chars: they are [UNK] anyway)
     words = []
     counts = []
@@ -244,7 +250,8 @@ def train_vocab(texts, vocab_size: int, min_char_count: int = 3, log=print) -> l
                 heapq.heappush(heap, (-c, p))
             else:
                 pair_counts.pop(p, None)
-    log(f"vocab: {len(vocab)} tokens ({len(alphabet)} characters, {len(words)} words)")
+    log(f"vocab: {len(vocab)} tokens ({len(alphabet)} characters, {n_reserved - 5 - 2 * len(alphabet)} reserved "
+        f"lexicon words, {len(words)} words)")
     return vocab
 
 

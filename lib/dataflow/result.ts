@@ -1,0 +1,75 @@
+/** What an update reports: per dataset rows, expectation counts and status. */
+import type { PlannedDataset } from "./graph.ts";
+import type { DatasetKind, ViolationAction } from "./parse.ts";
+
+/** One expectation's counts in one update. */
+export interface ExpectationResult {
+  name: string;
+  action: ViolationAction;
+  passed: number;
+  failed: number;
+}
+
+/** How a dataset was written: appended (streaming) or recomputed (views, streaming aggregates). */
+export type WriteMode = "append" | "complete";
+
+/** What happened to one dataset in an update. */
+export interface DatasetResult {
+  name: string;
+  kind: DatasetKind;
+  mode: WriteMode;
+  rowsRead: number;
+  rowsWritten: number;
+  rowsDropped: number;
+  rowsDuplicate: number;
+  filesRead: number;
+  expectations: ExpectationResult[];
+  seconds: number;
+  status: "completed" | "skipped" | "failed" | "rolled_back" | "validated";
+  /** Why a dataset was skipped, or the error. */
+  detail?: string;
+}
+
+/** The outcome of an update. */
+export interface UpdateResult {
+  updateId: string;
+  pipeline: string;
+  lake: string;
+  db: string;
+  dryRun: boolean;
+  fullRefresh: string[];
+  startedAt: Date;
+  endedAt: Date;
+  status: "completed" | "failed" | "dry_run";
+  datasets: DatasetResult[];
+  error?: string;
+}
+
+/** Progress of an update, one event as each dataset starts and ends. */
+export interface UpdateProgress {
+  dataset: string;
+  phase: "start" | "done";
+  result?: DatasetResult;
+}
+
+/** A dataset's result before it has done anything (zero counts, expectations listed). */
+export function emptyResult(pd: PlannedDataset, mode: WriteMode): DatasetResult {
+  return {
+    name: pd.dataset.name,
+    kind: pd.dataset.kind,
+    mode,
+    rowsRead: 0,
+    rowsWritten: 0,
+    rowsDropped: 0,
+    rowsDuplicate: 0,
+    filesRead: 0,
+    expectations: pd.dataset.expectations.map((e) => ({
+      name: e.name,
+      action: e.action,
+      passed: 0,
+      failed: 0,
+    })),
+    seconds: 0,
+    status: "completed",
+  };
+}
