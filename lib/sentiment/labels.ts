@@ -24,7 +24,7 @@ const WORDS: Record<string, SentimentLabel> = {
   "5 stars": "positive",
 };
 
-/** Class indices by number of classes: 2 → negative/positive (SST-2), 3 → negative/neutral/positive. */
+/** Class index to label: 2 classes → negative/positive (SST-2), else negative/neutral/positive. */
 function fromIndex(index: number, classes: number): SentimentLabel | undefined {
   if (classes === 2) return index === 0 ? "negative" : index === 1 ? "positive" : undefined;
   return SENTIMENT_LABELS[index];

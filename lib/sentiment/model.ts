@@ -13,13 +13,13 @@ import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { DEFAULTS } from "../config.ts";
 import { normaliseLabel, type SentimentLabel } from "./labels.ts";
 
-/** Weight formats a model folder may hold (`fp32` = `onnx/model.onnx`, `q8` = `onnx/model_quantized.onnx`). */
+/** Weight formats a model folder may hold (`fp32`: onnx/model.onnx, `q8`: model_quantized). */
 export const DTYPES = ["fp32", "fp16", "q8", "int8", "uint8", "q4"] as const;
 
 /** One of {@link DTYPES}. */
 export type Dtype = typeof DTYPES[number];
 
-/** The default weights: q8 (measured faster than fp32 for the embedded model; see README). */
+/** The default weights: q8 (as good and fast as fp32 for the embedded model; see README). */
 export const DEFAULT_DTYPE: Dtype = "q8";
 
 /** Checks a `--dtype` value, with an error that lists the accepted ones. */
@@ -63,7 +63,7 @@ export function resolveModel(model?: string, modelsDir: string = DEFAULTS.models
   return { kind: "hub", name: spec, looked: candidates };
 }
 
-/** The key stored in the gold table's `model` column: the model's name and its weights, `name@dtype`. */
+/** The gold table's `model` key: the model's name and its weights, `name@dtype`. */
 export function modelKey(name: string, dtype: Dtype): string {
   return `${name}@${dtype}`;
 }
@@ -166,7 +166,7 @@ function classLabels(name: string, id2label: Record<string, string> | undefined)
   });
 }
 
-/** For each row of `rows × classes` logits: the index of the largest and its softmax probability. */
+/** For each row of a `rows × classes` logits array: the top class and its softmax probability. */
 export function argmaxSoftmax(
   logits: ArrayLike<number>,
   classes: number,

@@ -202,15 +202,31 @@ def _quantize_weight_only(src: str, dst: str) -> None:
     onnx.save(m, dst)
 
 
+def _dynamic_quant_hook(_mod, inputs):
+    """DynamicQuantizeLinear on a Linear's input: per-tensor uint8, zero point from the range."""
+    (x,) = inputs
+    lo = torch.clamp(x.min(), max=0.0)
+    hi = torch.clamp(x.max(), min=0.0)
+    scale = (hi - lo) / 255.0
+    if float(scale) == 0.0:
+        return (x,)
+    zp = torch.clamp(torch.round(-lo / scale), 0, 255)
+    xq = torch.clamp(torch.round(x / scale) + zp, 0, 255)
+    return ((xq - zp) * scale,)
+
+
 @torch.no_grad()
-def fake_quantized(model):
-    """A copy of the model whose weights went through the same int8 rounding (for metrics)."""
+def fake_quantized(model, dynamic: bool = True):
+    """A copy of the model that computes as model_quantized.onnx does: the same int8 weight
+    rounding, and (dynamic) uint8 rounding of each quantized MatMul's input, in float (metrics)."""
     q = copy.deepcopy(model).eval()
     for name, mod in q.named_modules():
         if isinstance(mod, torch.nn.Linear) and mod.weight.numel() >= 4096:
             w = mod.weight.numpy().T  # (in, out) as in ONNX MatMul
             qq, s = _q_sym(w, axis=1)
             mod.weight.copy_(torch.from_numpy((qq.astype(np.float32) * s).T))
+            if dynamic and not name.startswith("mlm_"):
+                mod.register_forward_pre_hook(_dynamic_quant_hook)
     w = q.tok.weight.numpy()
     qq, s = _q_sym(w, axis=0)
     q.tok.weight.copy_(torch.from_numpy(qq.astype(np.float32) * s))
@@ -335,11 +351,17 @@ def write_card(out: str, info: dict) -> None:
         f"- Parameters: {info['n_params'] / 1e6:.2f} M. Vocabulary: {info['vocab_size']} WordPiece tokens "
         "(trained on the training texts), lowercase, accents stripped; URLs become `http`, @mentions "
         "`@user`, HTML entities are decoded (all inside `tokenizer.json`).",
+        f"- Lexicon features: {info.get('lexicon_tokens', 0)} whole-word vocabulary tokens carry a fixed "
+        f"valence feature from VADER's lexicon ({info.get('lexicon', 'none')}; MIT / Apache-2.0, "
+        "C.J. Hutto and E. Gilbert, ICWSM 2014), added to the token embedding through a learned projection "
+        "(a constant table in the ONNX graph).",
         f"- Inputs `input_ids`, `attention_mask` (int64, dynamic batch and sequence); output `logits` "
         f"(labels {', '.join(f'{i} {l}' for i, l in enumerate(LABELS))}). ONNX opset {OPSET}.",
         f"- `onnx/model.onnx`: fp32, {info['sizes']['model.onnx'] / 1e6:.2f} MB. "
-        f"`onnx/model_quantized.onnx` (dtype `q8`): int8 weights (symmetric, per output column / "
-        f"per embedding row) dequantized at run time, fp32 activations, "
+        f"`onnx/model_quantized.onnx` (dtype `q8`): dynamic int8 quantization as onnxruntime's "
+        "`quantize_dynamic` makes it (written by `export.py`): int8 weights, symmetric per output column, "
+        "each MatMul's input quantized to uint8 at run time (DynamicQuantizeLinear + MatMulInteger); "
+        "the token embedding is int8 with a scale per row; "
         f"{info['sizes']['model_quantized.onnx'] / 1e6:.2f} MB.",
         "",
         "## Validation (SemEval-2016 Task 4A devtest, "
@@ -348,7 +370,7 @@ def write_card(out: str, info: dict) -> None:
         "| model | macro recall | accuracy | recall negative | recall neutral | recall positive |",
         "| --- | --- | --- | --- | --- | --- |",
         row("shipped fp32 (`model.onnx`)", mf),
-        row("shipped int8 weights (`model_quantized.onnx`, simulated in PyTorch)", mq),
+        row("shipped q8 (`model_quantized.onnx`, its arithmetic simulated in PyTorch)", mq),
         row("before logit-bias tuning", mr),
     ]
     if mc:
@@ -401,7 +423,8 @@ def write_card(out: str, info: dict) -> None:
         f"AdamW lr {a['mlm_lr']}, 15% masking ({t['mlm'] / 60:.1f} min).",
         f"3. Fine-tuning: {a['epochs']} epochs, batch {a['batch']}, AdamW lr {a['lr']} (warm-up, linear decay), "
         f"class-weighted cross-entropy (inverse frequency ^ {a['class_weight_power']}), label smoothing "
-        f"{a['label_smoothing']}, dropout {a['dropout']} ({t['finetune'] / 60:.1f} min).",
+        f"{a['label_smoothing']}, dropout {a['dropout']}, weights averaged (EMA decay {a.get('ema', 0)}) "
+        f"({t['finetune'] / 60:.1f} min).",
         "",
         f"Total wall time: {t['total'] / 60:.1f} min on {info['env']['threads']} CPU threads "
         f"(started {info['started_utc']}; Python {info['env']['python']}, torch {info['env']['torch']}, "

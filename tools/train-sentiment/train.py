@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import copy
 import csv
 import datetime
 import json
@@ -382,6 +383,9 @@ def finetune(model, train_seqs, train_y, val_seqs, val_y, args, rng):
     step = 0
     best = None
     history = []
+    # exponential moving average of the weights: what is evaluated and shipped
+    ema = copy.deepcopy(model).eval() if args.ema else model
+    ema_p = [p for n, p in ema.named_parameters() if not n.startswith("mlm_")]
     t0 = time.time()
     for ep in range(args.epochs):
         model.train()
@@ -400,18 +404,23 @@ def finetune(model, train_seqs, train_y, val_seqs, val_y, args, rng):
             torch.nn.utils.clip_grad_norm_([p for _, p in named], 1.0)
             opt.step()
             step += 1
+            if args.ema:
+                d = min(args.ema, (1 + step) / (10 + step))
+                with torch.no_grad():
+                    torch._foreach_mul_(ema_p, d)
+                    torch._foreach_add_(ema_p, [p for _, p in named], alpha=1 - d)
             loss_avg = loss.item() if loss_avg is None else 0.98 * loss_avg + 0.02 * loss.item()
             if step % 500 == 0:
                 el = time.time() - t0
                 log(f"step {step}/{total} loss {loss_avg:.3f} ({el:.0f}s, eta {el / step * (total - step):.0f}s)")
-        m = metrics(predict(model, val_seqs), val_y)
+        m = metrics(predict(ema, val_seqs), val_y)
         history.append({"epoch": ep + 1, "train_loss": round(loss_avg, 4), **m})
         log(
             f"epoch {ep + 1}/{args.epochs} loss {loss_avg:.3f} val macro-recall {m['macro_recall']:.4f} "
             f"acc {m['accuracy']:.4f} ({time.time() - t0:.0f}s)"
         )
         if best is None or m["macro_recall"] > best[0]:
-            best = (m["macro_recall"], ep + 1, {k: v.clone() for k, v in model.state_dict().items()})
+            best = (m["macro_recall"], ep + 1, {k: v.clone() for k, v in ema.state_dict().items()})
     model.load_state_dict(best[2])
     return best[1], history
 
@@ -425,25 +434,26 @@ def main():
     ap.add_argument("--out", default="models/tweetlake-sentiment", help="model folder to write")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--vocab", type=int, default=12000)
-    ap.add_argument("--hidden", type=int, default=192)
-    ap.add_argument("--layers", type=int, default=3)
+    ap.add_argument("--vocab", type=int, default=8000)
+    ap.add_argument("--hidden", type=int, default=128)
+    ap.add_argument("--layers", type=int, default=2)
     ap.add_argument("--heads", type=int, default=4)
-    ap.add_argument("--ffn", type=int, default=768)
+    ap.add_argument("--ffn", type=int, default=512)
     ap.add_argument("--max-len", type=int, default=128)
     ap.add_argument("--dropout", type=float, default=0.1)
-    ap.add_argument("--mlm-epochs", type=float, default=3.0)
+    ap.add_argument("--mlm-epochs", type=float, default=1.5)
     ap.add_argument("--mlm-batch", type=int, default=64)
     ap.add_argument("--mlm-lr", type=float, default=1e-3)
-    ap.add_argument("--epochs", type=int, default=4)
+    ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--batch", type=int, default=32)
-    ap.add_argument("--lr", type=float, default=3e-4)
+    ap.add_argument("--lr", type=float, default=5e-4)
+    ap.add_argument("--ema", type=float, default=0.999, help="EMA decay of the fine-tuned weights (0: off)")
     ap.add_argument("--label-smoothing", type=float, default=0.05)
     ap.add_argument("--class-weight-power", type=float, default=1.0)
     ap.add_argument("--lexicon", default="auto",
                     help='VADER lexicon file for per-token valence features; "auto" = npm pack vader-sentiment, "none" = off')
     ap.add_argument("--kaggle", action=argparse.BooleanOptionalAction, default=True)
-    ap.add_argument("--xlmt", action=argparse.BooleanOptionalAction, default=True)
+    ap.add_argument("--xlmt", action=argparse.BooleanOptionalAction, default=False)
     ap.add_argument("--tune-bias", action=argparse.BooleanOptionalAction, default=True,
                     help="fold validation-tuned logit biases into the classifier")
     ap.add_argument("--limit-train", type=int, default=0, help="debug: use only N training rows")

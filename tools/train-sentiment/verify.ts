@@ -33,13 +33,33 @@ function arg(name: string, def: string): string {
   return i >= 0 && i + 1 < Deno.args.length ? Deno.args[i + 1] : def;
 }
 
-const modelsDir = new URL("../../models/", import.meta.url).pathname;
+const modelsDir = arg("--models-dir", new URL("../../models/", import.meta.url).pathname).replace(
+  /\/?$/,
+  "/",
+);
 const modelId = arg("--model", "tweetlake-sentiment");
 const idsPath = arg("--ids", "/tmp/tweetlake-ids.jsonl");
 const n = Number(arg("--n", "4096"));
 const batch = Number(arg("--batch", "32"));
 const dtypes = arg("--dtypes", "q8,fp32").split(",");
 const updateCard = Deno.args.includes("--update-card");
+// onnxruntime intra-op thread counts to measure, comma-separated; 0: onnxruntime's default
+const threadList = arg("--threads", "0").split(",").map(Number);
+const keyOf = (dtype: string, threads: number) =>
+  threads ? `${dtype}, ${threads} thread${threads > 1 ? "s" : ""}` : dtype;
+const runs: [string, number][] = threadList.flatMap((t) =>
+  dtypes.map((d): [string, number] => [d, t])
+);
+
+/** CPU seconds used by this process so far (user + system), from /proc. */
+function cpuSeconds(): number {
+  try {
+    const f = Deno.readTextFileSync("/proc/self/stat").split(") ")[1].split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
 
 env.localModelPath = modelsDir;
 env.allowRemoteModels = false;
@@ -72,8 +92,12 @@ const results: Record<string, unknown> = {
   tokenizer_texts: rows.length,
   tokenizer_mismatches: mismatches,
 };
-for (const dtype of dtypes) {
-  const clf = await pipeline("text-classification", modelId, { dtype: dtype as "fp32" | "q8" });
+for (const [dtype, threads] of runs) {
+  const key = keyOf(dtype, threads);
+  const clf = await pipeline("text-classification", modelId, {
+    dtype: dtype as "fp32" | "q8",
+    ...(threads ? { session_options: { intraOpNumThreads: threads } } : {}),
+  });
   // 2. validation metrics
   const preds: string[] = [];
   for (let i = 0; i < val.length; i += batch) {
@@ -92,9 +116,12 @@ for (const dtype of dtypes) {
   const texts: string[] = [];
   for (let i = 0; texts.length < n; i++) texts.push(val[i % val.length].text);
   for (let i = 0; i < 8 * batch; i += batch) await clf(texts.slice(i, i + batch));
+  const load0 = Deno.loadavg()[0];
   const t0 = performance.now();
+  const c0 = cpuSeconds();
   for (let i = 0; i < texts.length; i += batch) await clf(texts.slice(i, i + batch));
   const secs = (performance.now() - t0) / 1000;
+  const cpu = cpuSeconds() - c0;
   const r = {
     macro_recall: macro,
     accuracy: acc,
@@ -102,11 +129,14 @@ for (const dtype of dtypes) {
     smoke,
     smoke_ok: SMOKE.every(([t, want]) => smoke[t] === want),
     tweets_per_s: texts.length / secs,
+    tweets_per_cpu_s: texts.length / cpu,
     n: texts.length,
     batch,
+    threads: threads || "default",
+    loadavg_1m: [load0, Deno.loadavg()[0]],
   };
-  results[dtype] = r;
-  console.log(dtype, JSON.stringify(r));
+  results[key] = r;
+  console.log(key, JSON.stringify(r));
 }
 console.log(JSON.stringify(results));
 
@@ -133,25 +163,34 @@ if (updateCard) {
     ") | smoke sentences |",
     "| --- | --- | --- | --- | --- | --- |",
   ];
-  for (const dtype of dtypes) {
-    const r = results[dtype] as {
+  for (const [dtype, threads] of runs) {
+    const key = keyOf(dtype, threads);
+    const r = results[key] as {
       macro_recall: number;
       accuracy: number;
       recall: Record<string, number>;
       tweets_per_s: number;
+      tweets_per_cpu_s: number;
+      loadavg_1m: number[];
       smoke_ok: boolean;
     };
     lines.push(
-      `| ${dtype} | ${f(r.macro_recall)} | ${f(r.accuracy)} | ${
+      `| ${key} | ${f(r.macro_recall)} | ${f(r.accuracy)} | ${
         LABELS.map((l) => f(r.recall[l])).join(" / ")
       } | ` +
-        `${Math.round(r.tweets_per_s)} | ${r.smoke_ok ? "all correct" : "WRONG"} |`,
+        `${Math.round(r.tweets_per_s)} (${Math.round(r.tweets_per_cpu_s)} per CPU-second; load ${
+          r.loadavg_1m.map((x) => x.toFixed(1)).join("→")
+        }) | ${r.smoke_ok ? "all correct" : "WRONG"} |`,
     );
   }
   lines.push(
     "",
     "Throughput: validation tweets cycled to " + n + " texts, `pipeline(...)(batchOf" + batch +
-      ")` in a loop after a warm-up, one process, default onnxruntime-node threads.",
+      ")` in a loop after a warm-up (tokenization included), one process, " +
+      "onnxruntime-node's default threads unless a thread count is shown " +
+      "(`session_options: { intraOpNumThreads }`)" +
+      ". The machine's 2 cores were shared with other jobs (1-minute load average shown), so " +
+      "wall-clock rates understate an idle machine; per-CPU-second rates are less sensitive to that.",
     "<!-- /transformers.js -->",
   );
   const out = card.replace(
