@@ -80,6 +80,10 @@ function jsonPath(key: string): string {
   return sqlString(`$."${key.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`);
 }
 
+/**
+ * The schema of `lines`: distinct JSON structures merged in order of first appearance,
+ * so the same files give the same column order on any lake and any run.
+ */
 async function inferSchema(
   conn: DuckDBConnection,
   lines: string,
@@ -91,7 +95,8 @@ async function inferSchema(
     : `(rowid % ${Math.ceil(count / FULL_INFERENCE_LINES)} = 0 OR rowid < 1000)`;
   const rows = await query(
     conn,
-    `SELECT DISTINCT json_structure(line)::VARCHAR AS s FROM ${lines} WHERE ok AND ${sample}`,
+    `SELECT json_structure(line)::VARCHAR AS s FROM ${lines} WHERE ok AND ${sample}
+     GROUP BY s ORDER BY min(rowid)`,
   );
   let tree: TypeTree = { kind: "struct", fields: [] };
   for (const r of rows) {
@@ -102,7 +107,8 @@ async function inferSchema(
     // while the lines were read, in the same parse that checked them).
     const keys = await query(
       conn,
-      `SELECT DISTINCT unnest(keys) AS k FROM ${lines} WHERE ok`,
+      `SELECT k FROM (SELECT unnest(keys) AS k, rowid AS r FROM ${lines} WHERE ok)
+       GROUP BY k ORDER BY min(r)`,
     );
     const seen = new Set(
       [tree, known].flatMap((t) => t?.kind === "struct" ? t.fields.map(([k]) => k) : []),
@@ -111,8 +117,9 @@ async function inferSchema(
       if (seen.has(String(k))) continue;
       const more = await query(
         conn,
-        `SELECT DISTINCT json_structure(line)::VARCHAR AS s FROM (SELECT line FROM ${lines}
-          WHERE ok AND json_exists(line, ${jsonPath(String(k))}) LIMIT 1000)`,
+        `SELECT json_structure(line)::VARCHAR AS s FROM (SELECT line, rowid AS r FROM ${lines}
+          WHERE ok AND json_exists(line, ${jsonPath(String(k))}) ORDER BY r LIMIT 1000)
+         GROUP BY s ORDER BY min(r)`,
       );
       for (const r of more) {
         tree = mergeTypes(tree, fromJsonStructure(JSON.parse(String(r.s))), "widen");
