@@ -15,14 +15,17 @@ export function repoPath(path: string): string {
   return resolve(REPO_ROOT, path);
 }
 
-/** Default locations and settings; each can be overridden by an environment variable. */
+/**
+ * Default locations and settings; each can be overridden by an environment variable
+ * (a relative path there is taken from the repository root).
+ */
 export const DEFAULTS = {
   /** The lake: a local folder or `s3://bucket/prefix` (`TWEETLAKE_LAKE`). */
-  lake: Deno.env.get("TWEETLAKE_LAKE") ?? repoPath("out/lake"),
+  lake: repoPath(Deno.env.get("TWEETLAKE_LAKE") ?? "out/lake"),
   /** The DuckDB database file (`TWEETLAKE_DB`). */
-  db: Deno.env.get("TWEETLAKE_DB") ?? repoPath("out/tweetlake.duckdb"),
+  db: repoPath(Deno.env.get("TWEETLAKE_DB") ?? "out/tweetlake.duckdb"),
   /** Where the headless run writes charts and the HTML report (`TWEETLAKE_REPORT`). */
-  report: Deno.env.get("TWEETLAKE_REPORT") ?? repoPath("out/report"),
+  report: repoPath(Deno.env.get("TWEETLAKE_REPORT") ?? "out/report"),
   /** The Delta Live Tables SQL pipeline file. */
   pipeline: repoPath("pipelines/twitter.sql"),
   /** The bundled sample of X API v2 filtered-stream events. */
