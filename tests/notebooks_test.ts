@@ -29,6 +29,16 @@ import {
   splitLastExpression,
 } from "../tools/notebook-code.ts";
 
+/** A code cell for a notebook written by a test. */
+function codeCell(source: string) {
+  return { cell_type: "code", metadata: {}, source, outputs: [] };
+}
+
+/** Writes a minimal notebook with `cells`. */
+function writeNotebook(path: string, cells: unknown[]): void {
+  writeFileSync(path, JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells }));
+}
+
 const REPO = fileURLToPath(new URL("../", import.meta.url));
 /** Debian's interpreter (the one that sees python3-jupyter-client); override to force the shim path. */
 const PYTHON = Deno.env.get("TWEETLAKE_NOTEBOOK_PYTHON") ?? "/usr/bin/python3";
@@ -231,16 +241,10 @@ Deno.test({
     const dir = mkdtempSync(join(tmpdir(), "tweetlake-nbfail-"));
     try {
       const path = join(dir, "fails.ipynb");
-      const cell = (source: string) => ({ cell_type: "code", metadata: {}, source, outputs: [] });
-      writeFileSync(
-        path,
-        JSON.stringify({
-          nbformat: 4,
-          nbformat_minor: 5,
-          metadata: {},
-          cells: [cell('console.log("fine")'), cell('throw new Error("cell two broke")')],
-        }),
-      );
+      writeNotebook(path, [
+        codeCell('console.log("fine")'),
+        codeCell('throw new Error("cell two broke")'),
+      ]);
       const [s] = kernel ? (await runKernel([path])).summaries : await runShim([path]);
       assert.equal(s.ok, false);
       assert.equal(s.error?.cell, 1);
@@ -312,20 +316,11 @@ Deno.test("check-notebooks passes the fixtures and maps a type error to its note
   const dir = mkdtempSync(join(tmpdir(), "tweetlake-nbcheck-test-"));
   try {
     const path = join(dir, "typo.ipynb");
-    const cell = (source: string) => ({ cell_type: "code", metadata: {}, source, outputs: [] });
-    writeFileSync(
-      path,
-      JSON.stringify({
-        nbformat: 4,
-        nbformat_minor: 5,
-        metadata: {},
-        cells: [
-          { cell_type: "markdown", metadata: {}, source: "# t" },
-          cell("Deno.jupyter.html`<b>ok</b>`"),
-          cell("const n = 1;\nconst s: string = n;\ns"),
-        ],
-      }),
-    );
+    writeNotebook(path, [
+      { cell_type: "markdown", metadata: {}, source: "# t" },
+      codeCell("Deno.jupyter.html`<b>ok</b>`"),
+      codeCell("const n = 1;\nconst s: string = n;\ns"),
+    ]);
     const bad = await run(Deno.execPath(), [
       "run",
       "--allow-all",

@@ -172,23 +172,7 @@ def _quantize_weight_only(src: str, dst: str) -> None:
                     )
                 n.input[1] = name + "_dq"
         elif n.op_type == "Gather" and n.input[0] in inits:
-            w = numpy_helper.to_array(inits[n.input[0]])
-            if w.ndim == 2 and w.shape[0] > 1000 and w.shape[1] >= 16:
-                name = n.input[0]
-                q, s = _q_sym(w, axis=0)
-                drop.add(name)
-                new_inits += [
-                    numpy_helper.from_array(q, name + "_q"),
-                    numpy_helper.from_array(s, name + "_scale"),  # (V, 1)
-                ]
-                out = n.output[0]
-                idx = n.input[1]
-                new_nodes += [
-                    helper.make_node("Gather", [name + "_q", idx], [out + "_q"], name=name + "_gather_q", axis=0),
-                    helper.make_node("Cast", [out + "_q"], [out + "_f"], name=name + "_cast", to=TensorProto.FLOAT),
-                    helper.make_node("Gather", [name + "_scale", idx], [out + "_s"], name=name + "_gather_s", axis=0),
-                    helper.make_node("Mul", [out + "_f", out + "_s"], [out], name=name + "_mul"),
-                ]
+            if _quantize_gather(n, inits, drop, new_inits, new_nodes):
                 continue
         new_nodes.append(n)
     keep = [i for i in g.initializer if i.name not in drop]
