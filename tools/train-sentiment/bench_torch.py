@@ -28,7 +28,7 @@ import torch  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import export  # noqa: E402
 import wordpiece as wp  # noqa: E402
-from model import TinyBert  # noqa: E402
+from model import TinyBert, pad  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -55,13 +55,7 @@ def load(model_dir: str):
 
 
 def classify(tok, model, texts: list[str]) -> torch.Tensor:
-    seqs = [tok.encode(t) for t in texts]
-    t = max(len(s) for s in seqs)
-    ids = torch.zeros((len(seqs), t), dtype=torch.long)
-    mask = torch.zeros((len(seqs), t), dtype=torch.long)
-    for i, s in enumerate(seqs):
-        ids[i, : len(s)] = torch.tensor(s)
-        mask[i, : len(s)] = 1
+    ids, mask = pad([tok.encode(t) for t in texts])
     return torch.softmax(model(ids, mask), dim=-1)
 
 

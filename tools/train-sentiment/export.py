@@ -71,6 +71,29 @@ def quantize_onnx(src: str, dst: str, mode: str = "dynamic") -> None:
     _quantize_weight_only(src, dst)
 
 
+def _add_int8_weight(name: str, w: np.ndarray, drop: set, new_inits: list) -> None:
+    """Replaces MatMul weight `name` by int8 values, per-column scales and zero points."""
+    q, s = _q_sym(w, axis=1)
+    drop.add(name)
+    new_inits += [
+        numpy_helper.from_array(q, name + "_q"),
+        numpy_helper.from_array(s.reshape(-1), name + "_scale"),
+        numpy_helper.from_array(np.zeros(q.shape[1], np.int8), name + "_zp"),
+    ]
+
+
+def _save_rewritten(m, drop: set, new_inits: list, nodes: list, dst: str) -> None:
+    """Swaps in the rewritten initializers and nodes, checks the model and saves it."""
+    g = m.graph
+    keep = [i for i in g.initializer if i.name not in drop]
+    del g.initializer[:]
+    g.initializer.extend(keep + new_inits)
+    del g.node[:]
+    g.node.extend(nodes)
+    onnx.checker.check_model(m)
+    onnx.save(m, dst)
+
+
 def _quantize_gather(n, inits, drop, new_inits, new_nodes) -> bool:
     w = numpy_helper.to_array(inits[n.input[0]])
     if not (w.ndim == 2 and w.shape[0] > 1000 and w.shape[1] >= 16):
@@ -108,13 +131,7 @@ def quantize_onnx_dynamic(src: str, dst: str) -> None:
                 x = n.input[0]
                 y = n.output[0]
                 if name not in drop:
-                    q, s = _q_sym(w, axis=1)
-                    drop.add(name)
-                    new_inits += [
-                        numpy_helper.from_array(q, name + "_q"),
-                        numpy_helper.from_array(s.reshape(-1), name + "_scale"),
-                        numpy_helper.from_array(np.zeros(q.shape[1], np.int8), name + "_zp"),
-                    ]
+                    _add_int8_weight(name, w, drop, new_inits)
                 p = y + "_dq"
                 new_nodes += [
                     helper.make_node("DynamicQuantizeLinear", [x], [p + "_xq", p + "_xs", p + "_xzp"], name=p + "_quant"),
@@ -129,13 +146,7 @@ def quantize_onnx_dynamic(src: str, dst: str) -> None:
             if _quantize_gather(n, inits, drop, new_inits, new_nodes):
                 continue
         new_nodes.append(n)
-    keep = [i for i in g.initializer if i.name not in drop]
-    del g.initializer[:]
-    g.initializer.extend(keep + new_inits)
-    del g.node[:]
-    g.node.extend(new_nodes)
-    onnx.checker.check_model(m)
-    onnx.save(m, dst)
+    _save_rewritten(m, drop, new_inits, new_nodes, dst)
 
 
 def _quantize_weight_only(src: str, dst: str) -> None:
@@ -157,13 +168,7 @@ def _quantize_weight_only(src: str, dst: str) -> None:
             if w.ndim == 2 and w.size >= 4096 and all(u.op_type == "MatMul" for u in users[n.input[1]]):
                 name = n.input[1]
                 if name not in drop:
-                    q, s = _q_sym(w, axis=1)
-                    drop.add(name)
-                    new_inits += [
-                        numpy_helper.from_array(q, name + "_q"),
-                        numpy_helper.from_array(s.reshape(-1), name + "_scale"),
-                        numpy_helper.from_array(np.zeros(q.shape[1], np.int8), name + "_zp"),
-                    ]
+                    _add_int8_weight(name, w, drop, new_inits)
                     new_nodes.append(
                         helper.make_node(
                             "DequantizeLinear", [name + "_q", name + "_scale", name + "_zp"], [name + "_dq"],
@@ -175,15 +180,10 @@ def _quantize_weight_only(src: str, dst: str) -> None:
             if _quantize_gather(n, inits, drop, new_inits, new_nodes):
                 continue
         new_nodes.append(n)
-    keep = [i for i in g.initializer if i.name not in drop]
-    del g.initializer[:]
-    g.initializer.extend(keep + new_inits)
-    del g.node[:]
     # DequantizeLinear nodes first so the graph stays topologically sorted
-    g.node.extend([n for n in new_nodes if n.op_type == "DequantizeLinear"] +
-                  [n for n in new_nodes if n.op_type != "DequantizeLinear"])
-    onnx.checker.check_model(m)
-    onnx.save(m, dst)
+    nodes = [n for n in new_nodes if n.op_type == "DequantizeLinear"] + \
+        [n for n in new_nodes if n.op_type != "DequantizeLinear"]
+    _save_rewritten(m, drop, new_inits, nodes, dst)
 
 
 def _dynamic_quant_hook(_mod, inputs):

@@ -95,3 +95,14 @@ class TinyBert(nn.Module):
     def mlm_logits(self, x: torch.Tensor) -> torch.Tensor:
         h = self.mlm_ln(torch.nn.functional.gelu(self.mlm_dense(x)))
         return h @ self.tok.weight.t() + self.mlm_bias
+
+
+def pad(seqs: list[list[int]]):
+    """Right-pads token id lists into (input_ids, attention_mask) tensors."""
+    t = max(len(s) for s in seqs)
+    ids = torch.zeros((len(seqs), t), dtype=torch.long)
+    mask = torch.zeros((len(seqs), t), dtype=torch.long)
+    for i, s in enumerate(seqs):
+        ids[i, : len(s)] = torch.tensor(s)
+        mask[i, : len(s)] = 1
+    return ids, mask

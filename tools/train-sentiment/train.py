@@ -40,7 +40,7 @@ import torch  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import export  # noqa: E402
 import wordpiece as wp  # noqa: E402
-from model import TinyBert  # noqa: E402
+from model import TinyBert, pad  # noqa: E402
 
 LABELS = ["negative", "neutral", "positive"]
 L2I = {l: i for i, l in enumerate(LABELS)}
@@ -250,16 +250,6 @@ def make_batches(lengths: list[int], batch: int, rng: random.Random, shuffle=Tru
     if shuffle:
         rng.shuffle(batches)
     return batches
-
-
-def pad(seqs: list[list[int]]):
-    t = max(len(s) for s in seqs)
-    ids = torch.zeros((len(seqs), t), dtype=torch.long)
-    mask = torch.zeros((len(seqs), t), dtype=torch.long)
-    for i, s in enumerate(seqs):
-        ids[i, : len(s)] = torch.tensor(s)
-        mask[i, : len(s)] = 1
-    return ids, mask
 
 
 def lr_at(step: int, total: int, warm: int, peak: float) -> float:
