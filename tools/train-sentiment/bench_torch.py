@@ -47,6 +47,7 @@ def load(model_dir: str):
         len(cfg["id2label"]),
         0.0,
         cfg.get("tweetlake", {}).get("lexicon_features", 0),
+        cfg.get("tweetlake", {}).get("ngram_buckets", 0),
     )
     export.load_from_onnx(model, os.path.join(model_dir, "onnx", "model.onnx"))
     model.eval()

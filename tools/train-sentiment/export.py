@@ -12,6 +12,7 @@ import torch
 from onnx import TensorProto, helper, numpy_helper
 
 import wordpiece as wp
+from model import BIGRAM_PRIME
 
 LABELS = ["negative", "neutral", "positive"]
 SMOKE_TEXTS = [
@@ -233,7 +234,7 @@ def load_from_onnx(model, path: str):
             used.add(name)
     # MatMul weights are anonymous transposed initializers: match them by graph order
     linear = [k for k in sd if k.endswith(".weight") and "m." + k not in used and not k.startswith("mlm_")
-              and sd[k].ndim == 2 and k not in ("tok.weight", "pos.weight")]
+              and sd[k].ndim == 2 and k not in ("tok.weight", "pos.weight") and not k.startswith("ngram.")]
     if "lex_feat" in sd and "m.lex_feat" not in used:
         raise RuntimeError("lexicon feature table not found in the ONNX file")
     matmul_w = []
@@ -290,6 +291,7 @@ def write_model_folder(model, vocab, args, out: str) -> None:
         "tweetlake": {
             "note": "pre-LayerNorm encoder with masked mean pooling; the ONNX graph is authoritative",
             "lexicon_features": getattr(model, "lex_dim", 0),
+            "ngram_buckets": model.ngram.buckets if model.ngram is not None else 0,
             "pooling": "mean",
             "trained_by": "tools/train-sentiment/train.py",
         },
@@ -339,6 +341,17 @@ def write_card(out: str, info: dict) -> None:
         f"valence feature from VADER's lexicon ({info.get('lexicon', 'none')}; MIT / Apache-2.0, "
         "C.J. Hutto and E. Gilbert, ICWSM 2014), added to the token embedding through a learned projection "
         "(a constant table in the ONNX graph).",
+    ]
+    if info.get("ngram_buckets"):
+        lines.append(
+            f"- n-gram branch (fastText-style, inside the same ONNX graph): a score per label for each token "
+            f"and for each token bigram (hashed into {info['ngram_buckets']} buckets: "
+            f"`(id_i * {BIGRAM_PRIME} + id_i+1) mod {info['ngram_buckets']}`), summed over the text, divided by "
+            "the square root of the count, and added to the encoder's logits. Trained on its own "
+            f"({info['ngram_epoch']} epoch(s) kept, Adam lr {a['ngram_lr']}, L2 {a['ngram_l2']}); its scores "
+            f"are scaled by {info['ngram_scale']} (chosen on validation with the logit biases)."
+        )
+    lines += [
         f"- Inputs `input_ids`, `attention_mask` (int64, dynamic batch and sequence); output `logits` "
         f"(labels {', '.join(f'{i} {l}' for i, l in enumerate(LABELS))}). ONNX opset {OPSET}.",
         f"- `onnx/model.onnx`: fp32, {info['sizes']['model.onnx'] / 1e6:.2f} MB. "
@@ -355,17 +368,22 @@ def write_card(out: str, info: dict) -> None:
         "| --- | --- | --- | --- | --- | --- |",
         row("shipped fp32 (`model.onnx`)", mf),
         row("shipped q8 (`model_quantized.onnx`, its arithmetic simulated in PyTorch)", mq),
-        row("without logit biases", mr),
+        row("encoder alone, without logit biases", mr),
     ]
+    if info.get("m_ngram"):
+        lines.append(row("n-gram branch alone", info["m_ngram"]))
     if mc:
-        lines.append(row("bias tuned on one half, scored on the other (honest estimate)", mc))
+        lines.append(row("scale and biases tuned on one half, scored on the other (honest estimate)", mc))
     lines += [
         "",
         f"Model selection (best fine-tuning epoch: {info['best_epoch']}) was made on this split, so the "
         "shipped rows are somewhat optimistic. Logit biases (added to the classifier bias to balance "
-        "recall across classes) are tuned on this split too, and kept only if tuning them on one half "
-        "and scoring the other beats no biases (last row vs. the row before): "
-        + (f"kept, {info['bias']}." if any(info["bias"]) else "not kept, the shipped model has none.")
+        "recall across classes) and the n-gram branch's scale are tuned on this split too, and kept only "
+        "if tuning them on one half and scoring the other beats the encoder alone (last row vs. the "
+        "encoder row): "
+        + (f"kept (n-gram scale {info.get('ngram_scale', 0)}, biases {info['bias']})."
+           if any(info["bias"]) or (info.get("ngram_buckets") and info.get("ngram_scale"))
+           else "not kept, the shipped model has none.")
         + " For scale: "
         "VADER about 0.56, fastText about 0.63, a tweet-tuned RoBERTa-base about 0.73 macro recall.",
         "",
@@ -412,6 +430,10 @@ def write_card(out: str, info: dict) -> None:
         f"class-weighted cross-entropy (inverse frequency ^ {a['class_weight_power']}), label smoothing "
         f"{a['label_smoothing']}, dropout {a['dropout']}, weights averaged (EMA decay {a.get('ema', 0)}) "
         f"({t['finetune'] / 60:.1f} min).",
+    ]
+    if info.get("ngram_buckets"):
+        lines.append(f"4. n-gram branch: up to {a['ngram_epochs']} epochs, batch 64 ({t.get('ngram', 0) / 60:.1f} min).")
+    lines += [
         "",
         f"Total wall time: {t['total'] / 60:.1f} min on {info['env']['threads']} CPU threads "
         f"(started {info['started_utc']}; Python {info['env']['python']}, torch {info['env']['torch']}, "

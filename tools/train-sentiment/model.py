@@ -34,6 +34,36 @@ class Block(nn.Module):
         return x
 
 
+# multiplier of the bigram hash (a prime); ids stay below 2**20, so ids * it fits in int64
+BIGRAM_PRIME = 1_000_003
+
+
+class NgramBranch(nn.Module):
+    """fastText-style linear model on the same token ids: a bag of token unigrams and hashed
+    token bigrams, each mapped straight to label scores, summed and divided by sqrt(count).
+    Its scores are added to the encoder's logits; it gives the small encoder the lexical
+    memory that a linear n-gram model has."""
+
+    def __init__(self, vocab: int, buckets: int, labels: int):
+        super().__init__()
+        self.buckets = buckets
+        self.uni = nn.Embedding(vocab, labels)
+        self.bi = nn.Embedding(buckets, labels)
+        self.reset()
+
+    def reset(self) -> None:
+        """Zero scores: the branch starts out adding nothing."""
+        nn.init.zeros_(self.uni.weight)
+        nn.init.zeros_(self.bi.weight)
+
+    def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        m = mask.to(self.uni.weight.dtype)
+        mb = m[:, :-1] * m[:, 1:]
+        bi = torch.remainder(ids[:, :-1] * BIGRAM_PRIME + ids[:, 1:], self.buckets)
+        total = (self.uni(ids) * m.unsqueeze(-1)).sum(1) + (self.bi(bi) * mb.unsqueeze(-1)).sum(1)
+        return total / (m.sum(1) + mb.sum(1)).clamp(min=1.0).sqrt().unsqueeze(-1)
+
+
 class TinyBert(nn.Module):
     def __init__(
         self,
@@ -46,6 +76,7 @@ class TinyBert(nn.Module):
         labels: int = 3,
         dropout: float = 0.1,
         lex_dim: int = 0,
+        ngram_buckets: int = 0,
     ):
         super().__init__()
         self.tok = nn.Embedding(vocab, hidden)
@@ -59,11 +90,14 @@ class TinyBert(nn.Module):
         self.blocks = nn.ModuleList([Block(hidden, heads, ffn, dropout) for _ in range(layers)])
         self.ln_f = nn.LayerNorm(hidden, eps=1e-5)
         self.cls = nn.Linear(hidden, labels)
+        self.ngram = NgramBranch(vocab, ngram_buckets, labels) if ngram_buckets else None
         # MLM head (pre-training only; not exported)
         self.mlm_dense = nn.Linear(hidden, hidden)
         self.mlm_ln = nn.LayerNorm(hidden, eps=1e-5)
         self.mlm_bias = nn.Parameter(torch.zeros(vocab))
         self.apply(self._init)
+        if self.ngram is not None:
+            self.ngram.reset()
 
     @staticmethod
     def _init(m: nn.Module) -> None:
@@ -90,7 +124,10 @@ class TinyBert(nn.Module):
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         x = self.encode(input_ids, attention_mask)
-        return self.cls(self.drop(self.pool(x, attention_mask)))
+        logits = self.cls(self.drop(self.pool(x, attention_mask)))
+        if self.ngram is not None:
+            logits = logits + self.ngram(input_ids, attention_mask)
+        return logits
 
     def mlm_logits(self, x: torch.Tensor) -> torch.Tensor:
         h = self.mlm_ln(torch.nn.functional.gelu(self.mlm_dense(x)))

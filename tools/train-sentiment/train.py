@@ -40,7 +40,7 @@ import torch  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import export  # noqa: E402
 import wordpiece as wp  # noqa: E402
-from model import TinyBert, pad  # noqa: E402
+from model import NgramBranch, TinyBert, pad  # noqa: E402
 
 LABELS = ["negative", "neutral", "positive"]
 L2I = {l: i for i, l in enumerate(LABELS)}
@@ -328,13 +328,10 @@ def predict(model, seqs, batch=256):
 def metrics(logits: torch.Tensor, gold: list[int], bias=None) -> dict:
     if bias is not None:
         logits = logits + torch.tensor(bias, dtype=logits.dtype)
-    pred = logits.argmax(-1).tolist()
-    rec = []
-    for c in range(3):
-        n = sum(1 for g in gold if g == c)
-        ok = sum(1 for g, p in zip(gold, pred) if g == c and p == c)
-        rec.append(ok / max(1, n))
-    acc = sum(1 for g, p in zip(gold, pred) if g == p) / len(gold)
+    pred = logits.argmax(-1)
+    g = torch.tensor(gold)
+    rec = [float(((pred == c) & (g == c)).sum()) / max(1, int((g == c).sum())) for c in range(3)]
+    acc = float((pred == g).sum()) / len(gold)
     return {
         "macro_recall": sum(rec) / 3,
         "accuracy": acc,
@@ -416,6 +413,50 @@ def finetune(model, train_seqs, train_y, val_seqs, val_y, args, rng):
     return best[1], history
 
 
+def train_ngram(train_seqs, train_y, val_seqs, val_y, vocab_size, args, rng):
+    """Trains the n-gram branch on its own (Adam, L2 on its score tables, class-weighted loss);
+    keeps the epoch with the best validation macro recall."""
+    branch = NgramBranch(vocab_size, args.ngram_buckets, 3)
+    counts = collections.Counter(train_y)
+    w = torch.tensor([len(train_y) / (3 * counts[c]) for c in range(3)])
+    opt = torch.optim.Adam(branch.parameters(), lr=args.ngram_lr)
+    lengths = [len(s) for s in train_seqs]
+    best = None
+    history = []
+    t0 = time.time()
+    for ep in range(args.ngram_epochs):
+        branch.train()
+        for b in make_batches(lengths, 64, rng):
+            ids, mask = pad([train_seqs[i] for i in b])
+            y = torch.tensor([train_y[i] for i in b])
+            loss = torch.nn.functional.cross_entropy(branch(ids, mask), y, weight=w)
+            loss = loss + args.ngram_l2 * sum((p**2).sum() for p in branch.parameters())
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        m = metrics(predict(branch, val_seqs), val_y)
+        history.append({"epoch": ep + 1, **m})
+        log(f"n-gram epoch {ep + 1}/{args.ngram_epochs} val macro-recall {m['macro_recall']:.4f} "
+            f"acc {m['accuracy']:.4f} ({time.time() - t0:.0f}s)")
+        if best is None or m["macro_recall"] > best[0]:
+            best = (m["macro_recall"], ep + 1, copy.deepcopy(branch.state_dict()))
+    branch.load_state_dict(best[2])
+    return branch.eval(), best[1], history
+
+
+def tune_combination(enc_logits: torch.Tensor, ng_logits, gold: list[int]):
+    """Scale of the n-gram branch's scores (0 when there is none) and logit biases that give the
+    best macro recall: returns (scale, biases)."""
+    best = (-1.0, 0.0, [0.0, 0.0, 0.0])
+    for scale in ([0.0] if ng_logits is None else [x / 4 for x in range(0, 13)]):
+        logits = enc_logits if ng_logits is None else enc_logits + scale * ng_logits
+        bias = tune_bias(logits, gold)
+        m = metrics(logits, gold, bias)["macro_recall"]
+        if m > best[0] + 1e-9:
+            best = (m, scale, bias)
+    return best[1], best[2]
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -445,8 +486,13 @@ def main():
                     help='VADER lexicon file for per-token valence features; "auto" = npm pack vader-sentiment, "none" = off')
     ap.add_argument("--kaggle", action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument("--xlmt", action=argparse.BooleanOptionalAction, default=False)
+    ap.add_argument("--ngram-buckets", type=int, default=1 << 18,
+                    help="hash buckets of the n-gram branch's token bigrams (0: no n-gram branch)")
+    ap.add_argument("--ngram-epochs", type=int, default=4)
+    ap.add_argument("--ngram-lr", type=float, default=0.02)
+    ap.add_argument("--ngram-l2", type=float, default=1e-6)
     ap.add_argument("--tune-bias", action=argparse.BooleanOptionalAction, default=True,
-                    help="fold validation-tuned logit biases into the classifier")
+                    help="fold validation-tuned logit biases (and the n-gram branch's scale) into the model")
     ap.add_argument("--limit-train", type=int, default=0, help="debug: use only N training rows")
     ap.add_argument("--rewrite-card", action="store_true",
                     help="only regenerate MODEL_CARD.md of --out from its training_run.json")
@@ -496,7 +542,7 @@ def main():
         model.lex_feat.copy_(lexicon_features(vocab, lex))
         log(f"lexicon features on {int(model.lex_feat[:, 1].sum())} vocabulary tokens")
     n_params = sum(p.numel() for n, p in model.named_parameters() if not n.startswith("mlm_"))
-    log(f"model: {n_params / 1e6:.2f}M parameters (exported)")
+    log(f"encoder: {n_params / 1e6:.2f}M parameters (exported)")
 
     t0 = time.time()
     mlm_steps = pretrain_mlm(model, unl_seqs + train_seqs, args, rng, len(vocab))
@@ -505,32 +551,50 @@ def main():
     best_epoch, history = finetune(model, train_seqs, train_y, val_seqs, val_y, args, rng)
     t_ft = time.time() - t0
 
-    val_logits = predict(model, val_seqs)
-    m_raw = metrics(val_logits, val_y)
-    bias = [0.0, 0.0, 0.0]
+    t0 = time.time()
+    branch, ngram_epoch, ngram_history, ng_logits, m_ngram = None, 0, [], None, None
+    if args.ngram_buckets:
+        branch, ngram_epoch, ngram_history = train_ngram(train_seqs, train_y, val_seqs, val_y, len(vocab), args, rng)
+        ng_logits = predict(branch, val_seqs)
+        m_ngram = metrics(ng_logits, val_y)
+    t_ngram = time.time() - t0
+
+    enc_logits = predict(model, val_seqs)
+    m_raw = metrics(enc_logits, val_y)
+    scale, bias = (1.0 if branch is not None else 0.0), [0.0, 0.0, 0.0]
     cross = None
     if args.tune_bias:
-        bias = tune_bias(val_logits, val_y)
+        scale, bias = tune_combination(enc_logits, ng_logits, val_y)
         # honest estimate: tune on one half of validation, score on the other, and swap
         half = len(val_y) // 2
         ia, ib = list(range(0, half)), list(range(half, len(val_y)))
-        preds_cross = torch.zeros_like(val_logits)
+        preds_cross = torch.zeros_like(enc_logits)
         for tune_i, eval_i in ((ia, ib), (ib, ia)):
-            bb = tune_bias(val_logits[tune_i], [val_y[i] for i in tune_i])
-            preds_cross[eval_i] = val_logits[eval_i] + torch.tensor(bb)
+            ss, bb = tune_combination(enc_logits[tune_i], None if ng_logits is None else ng_logits[tune_i],
+                                      [val_y[i] for i in tune_i])
+            preds_cross[eval_i] = enc_logits[eval_i] + torch.tensor(bb)
+            if ss:
+                preds_cross[eval_i] += ss * ng_logits[eval_i]
         cross = metrics(preds_cross, val_y)
-        # keep the biases only where tuning on held-out halves actually beat no biases
-        if cross["macro_recall"] > m_raw["macro_recall"]:
-            with torch.no_grad():
-                model.cls.bias += torch.tensor(bias)
-        else:
-            log(f"logit biases {bias} not applied: held-out estimate {cross['macro_recall']:.4f} "
-                f"<= {m_raw['macro_recall']:.4f} without")
-            bias = [0.0, 0.0, 0.0]
+        # keep the tuning only where tuning on held-out halves actually beat the encoder alone
+        if cross["macro_recall"] <= m_raw["macro_recall"]:
+            log(f"scale {scale} / logit biases {bias} not applied: held-out estimate "
+                f"{cross['macro_recall']:.4f} <= {m_raw['macro_recall']:.4f} without")
+            scale, bias = 0.0, [0.0, 0.0, 0.0]
+    with torch.no_grad():
+        model.cls.bias += torch.tensor(bias)
+        if scale:
+            branch.uni.weight.mul_(scale)
+            branch.bi.weight.mul_(scale)
+            model.ngram = branch
+    ngram_buckets = args.ngram_buckets if model.ngram is not None else 0
+    n_params = sum(p.numel() for n, p in model.named_parameters() if not n.startswith("mlm_"))
     final_logits = predict(model, val_seqs)
     m_final = metrics(final_logits, val_y)
-    log("val (no bias):", json.dumps(m_raw))
-    log("val (shipped):", json.dumps(m_final), "bias", bias)
+    log("val (encoder alone):", json.dumps(m_raw))
+    if m_ngram:
+        log("val (n-gram branch alone):", json.dumps(m_ngram))
+    log("val (shipped):", json.dumps(m_final), "n-gram scale", scale, "bias", bias)
 
     # export
     # everything is written to a sibling folder first and swapped in at the end, so readers of
@@ -542,7 +606,8 @@ def main():
     export.write_model_folder(model, vocab, args, out)
     # the exported weights read back (as bench_torch.py does) must give the same logits
     back = export.load_from_onnx(
-        TinyBert(len(vocab), args.hidden, args.layers, args.heads, args.ffn, args.max_len, 3, 0.0, lex_dim),
+        TinyBert(len(vocab), args.hidden, args.layers, args.heads, args.ffn, args.max_len, 3, 0.0, lex_dim,
+                 ngram_buckets),
         os.path.join(out, "onnx", "model.onnx"),
     )
     diff = float((predict(back, val_seqs) - final_logits).abs().max())
@@ -579,6 +644,11 @@ def main():
         "mlm_steps": mlm_steps,
         "best_epoch": best_epoch,
         "history": history,
+        "ngram_buckets": ngram_buckets,
+        "ngram_epoch": ngram_epoch,
+        "ngram_history": ngram_history,
+        "ngram_scale": scale,
+        "m_ngram": m_ngram,
         "m_raw": m_raw,
         "m_final": m_final,
         "m_cross": cross,
@@ -586,7 +656,7 @@ def main():
         "bias": bias,
         "sizes": sizes,
         "smoke": checks,
-        "times": {"vocab": t_vocab, "mlm": t_mlm, "finetune": t_ft, "total": total_s},
+        "times": {"vocab": t_vocab, "mlm": t_mlm, "finetune": t_ft, "ngram": t_ngram, "total": total_s},
         "env": {
             "python": platform.python_version(),
             "torch": torch.__version__,
