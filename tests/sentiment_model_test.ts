@@ -158,3 +158,37 @@ Deno.test("argmaxSoftmax picks each row's class and its probability", () => {
   assert.equal(rows[1].index, 0);
   assert.ok(Math.abs(rows[1].prob - 1 / 3) < 1e-9);
 });
+
+/** English texts of the bundled sample (the X v2 events in sample/tweets/). */
+function sampleEnglishTexts(): string[] {
+  const dir = new URL("../sample/tweets/", import.meta.url).pathname;
+  const texts: string[] = [];
+  for (const entry of [...Deno.readDirSync(dir)].sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const line of readFileSync(join(dir, entry.name), "utf8").split("\n")) {
+      try {
+        const data = JSON.parse(line).data;
+        if (data?.lang === "en" && data.text) texts.push(data.text);
+      } catch {
+        // the sample holds a few malformed lines on purpose
+      }
+    }
+  }
+  return texts;
+}
+
+Deno.test("the int8 file labels the bundled sample as the fp32 file does", async () => {
+  const texts = sampleEnglishTexts();
+  assert.ok(texts.length >= 100, `only ${texts.length} English sample texts`);
+  const labels: string[][] = [];
+  for (const dtype of ["fp32", "q8"] as const) {
+    const c = await loadClassifier({ dtype });
+    try {
+      labels.push((await c.classify(texts, 32)).map((p) => p.label));
+    } finally {
+      await c.dispose();
+    }
+  }
+  const same = labels[0].filter((l, i) => l === labels[1][i]).length;
+  assert.ok(same / texts.length >= 0.95, `q8 agrees with fp32 on ${same}/${texts.length}`);
+  assert.ok(new Set(labels[0]).size === 3, "the sample gets all three labels");
+});
