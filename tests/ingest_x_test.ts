@@ -3,7 +3,12 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import { join } from "node:path";
 import { ingest, IngestError } from "../lib/ingest/mod.ts";
-import { currentRules, xSource, type XSourceOptions } from "../lib/ingest/x.ts";
+import {
+  currentRules,
+  streamMessageErrors,
+  xSource,
+  type XSourceOptions,
+} from "../lib/ingest/x.ts";
 import { openLake } from "../lib/lake/mod.ts";
 import { makeEvents } from "../tools/make-sample.ts";
 import { startXServer, type StreamStep, type XTestServer } from "./support/x_server.ts";
@@ -180,4 +185,42 @@ Deno.test("ingest x: currentRules shows the rules on the stream", async () => {
     agent.destroy();
     await server.close();
   }
+});
+
+Deno.test("ingest x: stream messages without a tweet are logged, not stored; tweets with errors are kept", async () => {
+  const events = makeEvents(2, 10, 0);
+  const disconnect = JSON.stringify({
+    errors: [{
+      title: "operational-disconnect",
+      disconnect_type: "UpstreamOperationalDisconnect",
+      detail: "This stream has been disconnected upstream for operational reasons.",
+    }],
+  });
+  const partial = JSON.stringify({
+    data: { id: "5", text: "a tweet whose author could not be expanded" },
+    errors: [{ title: "Not Found Error", detail: "Could not find user" }],
+  });
+  const r = await run([{ events: [events[0], disconnect, partial] }, { events: [events[1]] }], {
+    maxEvents: 3,
+  });
+  assert.equal(r.error, undefined, String(r.error));
+  assert.deepEqual(r.lines, [events[0], partial, events[1]]);
+  assert.equal(r.result?.malformed, 0);
+  assert.ok(
+    r.logs.some((l) =>
+      l.includes("not stored") && l.includes("operational-disconnect: This stream has been")
+    ),
+    r.logs.join("\n"),
+  );
+});
+
+Deno.test("streamMessageErrors tells stream messages from tweets and junk", () => {
+  assert.equal(
+    streamMessageErrors('{"errors":[{"title":"ConnectionException"}]}'),
+    "ConnectionException",
+  );
+  assert.equal(streamMessageErrors('{"data":{"id":"1"},"errors":[{"title":"x"}]}'), undefined);
+  assert.equal(streamMessageErrors('{"errors": not json'), undefined);
+  assert.equal(streamMessageErrors('{"errors":"a string"}'), undefined);
+  assert.equal(streamMessageErrors('{"errors":[{"code":7}]}'), '{"code":7}');
 });

@@ -212,6 +212,28 @@ export function reconnectDelay(e: unknown, attempt: number, b: XBackoff): number
   return Math.min(b.networkMaxMs, b.networkMs * attempt);
 }
 
+/**
+ * The problems of a stream message that carries no tweet, such as
+ * `{"errors":[{"title":"operational-disconnect",...}]}`, as one line of text; undefined for
+ * anything else (tweets, including tweets with partial errors, and lines that are not JSON).
+ */
+export function streamMessageErrors(line: string): string | undefined {
+  if (!line.includes('"errors"') || line.includes('"data"')) return undefined;
+  let msg: unknown;
+  try {
+    msg = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  const errors = (msg as { errors?: unknown })?.errors;
+  if (!Array.isArray(errors) || typeof msg !== "object" || "data" in (msg as object)) {
+    return undefined;
+  }
+  return errors.map((e) =>
+    [e?.title, e?.detail].filter((x) => typeof x === "string").join(": ") || JSON.stringify(e)
+  ).join("; ");
+}
+
 /** The X API v2 filtered stream as a source (lake folder `raw/x/`). */
 export function xSource(opts: XSourceOptions = {}): Source {
   return {
@@ -313,7 +335,14 @@ async function* xEvents(opts: XSourceOptions, ctx: SourceContext): AsyncGenerato
   ).finally(() => stream.close());
 
   try {
-    for await (const lines of queue.batches()) {
+    for await (const batch of queue.batches()) {
+      // messages about the stream itself are logged, not stored as events
+      const lines = batch.filter((l) => {
+        const problems = streamMessageErrors(l);
+        if (problems !== undefined) ctx.log(`X stream message (not stored): ${problems}`);
+        return problems === undefined;
+      });
+      if (!lines.length) continue;
       const chunk: Chunk = { lines: lines.map(encodeLine) };
       const bad = new Set<number>();
       lines.forEach((l, i) => !isJsonObject(l) && bad.add(i));
