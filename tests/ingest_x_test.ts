@@ -224,3 +224,28 @@ Deno.test("streamMessageErrors tells stream messages from tweets and junk", () =
   assert.equal(streamMessageErrors('{"errors":"a string"}'), undefined);
   assert.equal(streamMessageErrors('{"errors":[{"code":7}]}'), '{"code":7}');
 });
+
+Deno.test("ingest x: a connection that gets no answer is given up after the connect timeout", async () => {
+  const events = makeEvents(2, 11, 0);
+  const r = await run([{ silent: true }, { events }], {
+    maxEvents: 2,
+    source: { connectTimeoutMs: 300 },
+  });
+  assert.equal(r.error, undefined, String(r.error));
+  assert.deepEqual(r.lines, events);
+  const [a, b] = r.server.connections;
+  assert.ok(b.at - a.at >= 300, `reconnected after the connect timeout: ${b.at - a.at} ms`);
+  assert.ok(r.logs.some((l) => l.includes("no answer within 0.3 s")), r.logs.join("\n"));
+});
+
+Deno.test("ingest x: stopping while a connection waits for an answer ends at once", async () => {
+  const started = Date.now();
+  const r = await run([{ silent: true }], {
+    durationMs: 300,
+    source: { connectTimeoutMs: 60_000 },
+  });
+  assert.equal(r.error, undefined, String(r.error));
+  assert.equal(r.result?.stoppedBy, "duration");
+  assert.deepEqual(r.lines, []);
+  assert.ok(Date.now() - started < 30_000, "stopped without waiting for the 60 s connect timeout");
+});

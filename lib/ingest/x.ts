@@ -5,6 +5,7 @@
  * exactly as received.
  */
 import { Agent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
 import { ApiResponseError, type TweetStream, TwitterApi } from "twitter-api-v2";
 import { secret } from "../secrets.ts";
 import { DEFAULT_RULES, type StreamRule, X_STREAM_PARAMS } from "./config.ts";
@@ -43,8 +44,13 @@ export interface XSourceOptions {
   syncRules?: boolean;
   /** Another API root, e.g. a loopback test server (`http://127.0.0.1:port`); default the real API. */
   apiBaseUrl?: string;
-  /** HTTP agent (one is made for an `http:` base URL when not given). */
+  /**
+   * HTTP(S) agent for the API requests (default: one of the source's own). A connection attempt
+   * that passes `connectTimeoutMs` is cut by destroying this agent's sockets.
+   */
   httpAgent?: Agent;
+  /** Give up a connection attempt that gets no answer within this long, and reconnect (default 30 s). */
+  connectTimeoutMs?: number;
   /** Reconnect when nothing (not even a keep-alive) arrives for this long (default 60 s). */
   keepAliveTimeoutMs?: number;
   /** Waits between reconnects (default {@link X_BACKOFF}). */
@@ -243,7 +249,10 @@ export function xSource(opts: XSourceOptions = {}): Source {
 }
 
 async function* xEvents(opts: XSourceOptions, ctx: SourceContext): AsyncGenerator<Chunk> {
-  const client = xClient(xToken(opts.token), opts);
+  const agent = opts.httpAgent ??
+    (opts.apiBaseUrl?.startsWith("http:") ? new Agent() : new HttpsAgent());
+  const connectTimeoutMs = opts.connectTimeoutMs ?? 30_000;
+  const client = xClient(xToken(opts.token), { ...opts, httpAgent: agent });
   const backoff = { ...X_BACKOFF, ...opts.backoff };
   if (opts.syncRules !== false) {
     const rules = opts.rules ?? DEFAULT_RULES;
@@ -310,6 +319,14 @@ async function* xEvents(opts: XSourceOptions, ctx: SourceContext): AsyncGenerato
         stream.once("connection closed", () => resolve());
         ctx.signal.addEventListener("abort", () => resolve(), { once: true });
       });
+      // destroying the agent's sockets fails a pending request, so connect() rejects
+      const cut = () => agent.destroy();
+      let timedOut = false;
+      const deadline = setTimeout(() => {
+        timedOut = true;
+        cut();
+      }, connectTimeoutMs);
+      ctx.signal.addEventListener("abort", cut, { once: true });
       try {
         received = false;
         await stream.connect({
@@ -318,10 +335,14 @@ async function* xEvents(opts: XSourceOptions, ctx: SourceContext): AsyncGenerato
         });
       } catch (e) {
         if (isFatal(e)) throw describeXError(e, "connecting to the filtered stream");
+        if (timedOut) ctx.log(`X stream: no answer within ${connectTimeoutMs / 1000} s`);
         lastError = e;
         attempt++;
         stream.removeAllListeners("connection closed");
         continue;
+      } finally {
+        clearTimeout(deadline);
+        ctx.signal.removeEventListener("abort", cut);
       }
       await closed;
       inner.parser.reset();
@@ -332,7 +353,10 @@ async function* xEvents(opts: XSourceOptions, ctx: SourceContext): AsyncGenerato
   })().then(
     () => queue.end(),
     (e) => queue.end(e),
-  ).finally(() => stream.close());
+  ).finally(() => {
+    stream.close();
+    if (agent !== opts.httpAgent) agent.destroy();
+  });
 
   try {
     for await (const batch of queue.batches()) {

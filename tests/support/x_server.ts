@@ -1,14 +1,16 @@
 /**
  * A loopback server speaking the X API v2 filtered-stream and rules endpoints, for driving
  * the real twitter-api-v2 client in tests. Each stream connection follows the next step of
- * a plan: an HTTP error (401, 403, 429 with reset headers, 503), or events sent as
- * `\r\n`-separated chunks with keep-alives, then a drop or a hang.
+ * a plan: an HTTP error (401, 403, 429 with reset headers, 503), no answer at all, or events
+ * sent as `\r\n`-separated chunks with keep-alives, then a drop or a hang.
  */
 
 /** What one stream connection does. */
 export type StreamStep =
   | { status: 401 | 403 | 500 | 503 }
   | { status: 429; resetInSeconds: number }
+  /** Accept the request and never answer it (not even a status line). */
+  | { silent: true }
   | {
     /** Event lines to send, each followed by `\r\n`. */
     events: string[];
@@ -66,6 +68,7 @@ export function startXServer(opts: {
   const connections: XTestServer["connections"] = [];
   const sent: string[] = [];
   const open = new Set<ReadableStreamDefaultController<Uint8Array>>();
+  const unanswered = new Set<() => void>();
   let nextId = 1700000000000000000n;
   let planDoneResolve!: () => void;
   const planDone = new Promise<void>((r) => (planDoneResolve = r));
@@ -74,8 +77,23 @@ export function startXServer(opts: {
     if (--stepsLeft === 0) planDoneResolve();
   };
 
-  const streamStep = (step: StreamStep | undefined): Response => {
+  const streamStep = (
+    step: StreamStep | undefined,
+    signal: AbortSignal,
+  ): Response | Promise<Response> => {
     if (!step) return new Response(new ReadableStream({ start: (c) => void open.add(c) }));
+    if ("silent" in step) {
+      stepFinished();
+      // answered only once the client has gone or the server closes, so shutdown can finish
+      return new Promise((resolve) => {
+        const done = () => {
+          unanswered.delete(done);
+          resolve(new Response(null, { status: 503 }));
+        };
+        unanswered.add(done);
+        signal.addEventListener("abort", done, { once: true });
+      });
+    }
     if ("status" in step) {
       stepFinished();
       if (step.status === 429) {
@@ -144,7 +162,7 @@ export function startXServer(opts: {
     }
     if (url.pathname === "/2/tweets/search/stream" && req.method === "GET") {
       connections.push({ at: Date.now(), query: url.searchParams });
-      return streamStep(plan.shift());
+      return streamStep(plan.shift(), req.signal);
     }
     if (url.pathname === "/2/tweets/search/stream/rules") {
       const meta = { sent: new Date().toISOString() };
@@ -219,6 +237,7 @@ export function startXServer(opts: {
                 } catch { /* already closed */ }
               }
               open.clear();
+              for (const answer of [...unanswered]) answer();
               await server.shutdown();
             },
           }),
