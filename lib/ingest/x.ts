@@ -1,8 +1,9 @@
 /**
  * The X (Twitter) API v2 filtered stream, through `npm:twitter-api-v2`: syncs the stream
  * rules, then keeps the stream open (reconnecting with backoff after drops, keep-alive
- * timeouts and 5xx; waiting for the announced reset after a 429) and hands on every event
- * exactly as received.
+ * timeouts, unanswered connection attempts and 5xx; waiting for the announced reset after a
+ * 429) and hands on every tweet event exactly as received (messages about the stream itself
+ * are logged).
  */
 import { Agent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
