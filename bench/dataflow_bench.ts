@@ -8,6 +8,7 @@
  * its own process, so each peak RSS is its own. Targets: engine
  * ≤ 1.3× hand-written SQL; 1M under 20 s on 2 cores; +1% files ≈ 1% of a full run.
  */
+import { DEFAULTS } from "../lib/config.ts";
 import { join } from "node:path";
 import { makeEvents } from "../tools/make-sample.ts";
 import { peakRssMiB, report, timed } from "./util.ts";
@@ -15,7 +16,6 @@ import { peakRssMiB, report, timed } from "./util.ts";
 const SIZES = (Deno.env.get("DATAFLOW_BENCH_SIZES") ?? "100000,1000000").split(",").map(Number);
 const PER_FILE = 10_000;
 const ROUNDS = Number(Deno.env.get("DATAFLOW_BENCH_ROUNDS") ?? 2);
-const PIPELINE = new URL("../pipelines/twitter.sql", import.meta.url).pathname;
 const SELF = new URL(import.meta.url).pathname;
 
 /** The same pipeline written by hand for DuckDB (no checkpoints, no rescue, no event log). */
@@ -52,7 +52,7 @@ async function child(mode: string, lake: string, db: string): Promise<void> {
   }
   const { runUpdate } = await import("../lib/dataflow/mod.ts");
   const { result, seconds } = await timed(() =>
-    runUpdate({ pipeline: PIPELINE, lake, db, fullRefresh: mode === "refresh" })
+    runUpdate({ pipeline: DEFAULTS.pipeline, lake, db, fullRefresh: mode === "refresh" })
   );
   const silver = result.datasets.find((d) => d.name === "silver")!;
   console.log(JSON.stringify({ seconds, rss: peakRssMiB(), silver: silver.rowsWritten }));

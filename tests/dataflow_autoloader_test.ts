@@ -3,6 +3,7 @@
  * Autoloader's checkpoints, schema inference and drift, `_rescued_data`, and an
  * aggregating streaming table keeping its totals across incremental runs.
  */
+import { DEFAULTS } from "../lib/config.ts";
 import assert from "node:assert/strict";
 import { query, withDb } from "../lib/db.ts";
 import { parsePipeline, runUpdate } from "../lib/dataflow/mod.ts";
@@ -109,10 +110,9 @@ Deno.test("autoloader: a source path may be an absolute folder outside the lake"
 
 Deno.test("autoloader: X v2 events keep every field; nested and top-level drift evolve bronze", async () => {
   const ws = await workspace();
-  const twitter = new URL("../pipelines/twitter.sql", import.meta.url).pathname;
   try {
     await copySample(ws.lake);
-    await runUpdate({ pipeline: twitter, lake: ws.lake, db: ws.db });
+    await runUpdate({ pipeline: DEFAULTS.pipeline, lake: ws.lake, db: ws.db });
     const drifted = {
       data: {
         id: "42",
@@ -127,7 +127,7 @@ Deno.test("autoloader: X v2 events keep every field; nested and top-level drift 
       edit_history: ["42"],
     };
     await writeLakeFile(ws.lake, "raw/x/date=2026-11-22/drift.ndjson", JSON.stringify(drifted));
-    const r = await runUpdate({ pipeline: twitter, lake: ws.lake, db: ws.db });
+    const r = await runUpdate({ pipeline: DEFAULTS.pipeline, lake: ws.lake, db: ws.db });
     assert.equal(r.datasets.find((d) => d.name === "silver")!.rowsWritten, 1);
     await withDb(ws.db, async (conn) => {
       const rows = await query(

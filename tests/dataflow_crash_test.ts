@@ -3,6 +3,7 @@
  * running"; killing an update midway loses nothing and duplicates nothing (the
  * next run produces the same tables as an uninterrupted run).
  */
+import { DEFAULTS } from "../lib/config.ts";
 import assert from "node:assert/strict";
 import { makeEvents } from "../tools/make-sample.ts";
 import { PipelineRunningError, runUpdate } from "../lib/dataflow/mod.ts";
@@ -14,7 +15,6 @@ import {
   writeLakeFile,
 } from "./fixtures/dataflow/support.ts";
 
-const PIPELINE = new URL("../pipelines/twitter.sql", import.meta.url).pathname;
 const TABLES = [
   "bronze",
   "silver",
@@ -61,7 +61,7 @@ Deno.test("crash: a second update is refused while one runs; a killed update lea
         "run",
         "-A",
         `${FIXTURES}paused_update.ts`,
-        PIPELINE,
+        DEFAULTS.pipeline,
         crashed.lake,
         crashed.db,
         "silver",
@@ -72,7 +72,11 @@ Deno.test("crash: a second update is refused while one runs; a killed update lea
     const reader = await waitFor(child.stdout, "PAUSED");
     try {
       // bronze's rows are written inside the child's open transaction; silver has not run.
-      const busy = await runUpdate({ pipeline: PIPELINE, lake: crashed.lake, db: crashed.db })
+      const busy = await runUpdate({
+        pipeline: DEFAULTS.pipeline,
+        lake: crashed.lake,
+        db: crashed.db,
+      })
         .then(() => undefined, (e) => e);
       assert.ok(busy instanceof PipelineRunningError, `expected PipelineRunningError, got ${busy}`);
       assert.match(busy.message, /^pipeline is running: another process holds /);
@@ -81,9 +85,13 @@ Deno.test("crash: a second update is refused while one runs; a killed update lea
       await child.status;
       await reader.cancel();
     }
-    const after = await runUpdate({ pipeline: PIPELINE, lake: crashed.lake, db: crashed.db });
+    const after = await runUpdate({
+      pipeline: DEFAULTS.pipeline,
+      lake: crashed.lake,
+      db: crashed.db,
+    });
     assert.equal(after.datasets[0].filesRead, 5, "the killed update committed no checkpoint");
-    await runUpdate({ pipeline: PIPELINE, lake: clean.lake, db: clean.db });
+    await runUpdate({ pipeline: DEFAULTS.pipeline, lake: clean.lake, db: clean.db });
     const tables = TABLES.filter((t) => t !== "_dataflow_files"); // update ids and times
     const a = await fingerprint(crashed.db, tables);
     const b = await fingerprint(clean.db, tables);
@@ -100,7 +108,7 @@ Deno.test("crash: a second update in the same process is refused too", async () 
   try {
     await copySample(ws.lake);
     const both = await Promise.allSettled(
-      [0, 1].map(() => runUpdate({ pipeline: PIPELINE, lake: ws.lake, db: ws.db })),
+      [0, 1].map(() => runUpdate({ pipeline: DEFAULTS.pipeline, lake: ws.lake, db: ws.db })),
     );
     const refused = both.flatMap((r) => r.status === "rejected" ? [r.reason] : []);
     assert.equal(refused.length, 1, "exactly one of two concurrent updates runs");

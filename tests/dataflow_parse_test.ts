@@ -1,4 +1,5 @@
 /** The pipeline SQL parser, the Spark → DuckDB translation, and the dataset graph. */
+import { DEFAULTS } from "../lib/config.ts";
 import assert from "node:assert/strict";
 import {
   lineage,
@@ -181,7 +182,7 @@ Deno.test("graph: order does not depend on file order; unknown references and cy
 
 Deno.test("graph: lineage of the real pipeline, as nodes/edges and as text", async () => {
   const g = lineage(
-    await loadPipeline(new URL("../pipelines/twitter.sql", import.meta.url).pathname),
+    await loadPipeline(DEFAULTS.pipeline),
   );
   const ids = g.nodes.map((n) => n.id);
   for (const id of ["bronze", "bronze_jetstream", "silver", "silver_quarantine", "languages"]) {

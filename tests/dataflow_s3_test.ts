@@ -2,6 +2,7 @@
  * Golden test: pipelines/twitter.sql runs unchanged on a local lake and on an S3
  * lake (fauxqs on loopback) and produces the same tables.
  */
+import { DEFAULTS } from "../lib/config.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { query, withDb } from "../lib/db.ts";
@@ -10,7 +11,6 @@ import { openLake } from "../lib/lake/mod.ts";
 import { startS3Server } from "./support/s3_server.ts";
 import { copySample, FIXTURES, snapshot, workspace } from "./fixtures/dataflow/support.ts";
 
-const PIPELINE = new URL("../pipelines/twitter.sql", import.meta.url).pathname;
 const TABLES = [
   "bronze",
   "bronze_jetstream",
@@ -43,8 +43,8 @@ Deno.test("s3: the same pipeline file gives the same tables on a local and an S3
 
     const localDb = join(ws.dir, "local.duckdb");
     const s3Db = join(ws.dir, "s3.duckdb");
-    await runUpdate({ pipeline: PIPELINE, lake: ws.lake, db: localDb });
-    const r = await runUpdate({ pipeline: PIPELINE, lake, db: s3Db });
+    await runUpdate({ pipeline: DEFAULTS.pipeline, lake: ws.lake, db: localDb });
+    const r = await runUpdate({ pipeline: DEFAULTS.pipeline, lake, db: s3Db });
     assert.equal(r.lake, server.url("lake"));
     assert.equal(r.datasets.find((d) => d.name === "bronze")!.filesRead, 3);
     assert.deepEqual(await snapshot(s3Db, TABLES), await snapshot(localDb, TABLES));
@@ -59,7 +59,7 @@ Deno.test("s3: the same pipeline file gives the same tables on a local and an S3
       }
     });
     // Incremental on S3 too: nothing new, nothing read.
-    const again = await runUpdate({ pipeline: PIPELINE, lake, db: s3Db });
+    const again = await runUpdate({ pipeline: DEFAULTS.pipeline, lake, db: s3Db });
     assert.equal(again.datasets.find((d) => d.name === "bronze")!.filesRead, 0);
   } finally {
     lake.close?.();

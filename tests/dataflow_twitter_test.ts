@@ -3,6 +3,7 @@
  * hand-written Jetstream events, deduplication, the event log, full refresh and
  * dry run.
  */
+import { DEFAULTS } from "../lib/config.ts";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { query, withDb } from "../lib/db.ts";
@@ -21,14 +22,13 @@ import {
   writeLakeFile,
 } from "./fixtures/dataflow/support.ts";
 
-const PIPELINE = new URL("../pipelines/twitter.sql", import.meta.url).pathname;
 const TABLES = ["bronze", "bronze_jetstream", "silver", "silver_quarantine", "languages"];
 
 Deno.test("twitter.sql: sample through bronze → silver → gold; a rerun changes nothing", async () => {
   const ws = await workspace();
   try {
     await copySample(ws.lake);
-    const first = await runUpdate({ pipeline: PIPELINE, lake: ws.lake, db: ws.db });
+    const first = await runUpdate({ pipeline: DEFAULTS.pipeline, lake: ws.lake, db: ws.db });
     assert.equal(first.status, "completed");
     const c1 = await counts(ws.db, [...TABLES, "tweets_per_hour"]);
     // 423 lines: 420 events (3 malformed lines rescued), 244 English; 5 "zxx" and 3 broken dropped.
@@ -74,7 +74,7 @@ Deno.test("twitter.sql: sample through bronze → silver → gold; a rerun chang
       );
     });
     const before = await snapshot(ws.db, TABLES);
-    const second = await runUpdate({ pipeline: PIPELINE, lake: ws.lake, db: ws.db });
+    const second = await runUpdate({ pipeline: DEFAULTS.pipeline, lake: ws.lake, db: ws.db });
     assert.equal(second.datasets.find((d) => d.name === "bronze")!.filesRead, 0);
     assert.deepEqual(await snapshot(ws.db, TABLES), before);
   } finally {
@@ -86,7 +86,7 @@ Deno.test("twitter.sql: Jetstream posts conform into silver; replayed duplicates
   const ws = await workspace();
   try {
     await copySample(ws.lake);
-    await runUpdate({ pipeline: PIPELINE, lake: ws.lake, db: ws.db });
+    await runUpdate({ pipeline: DEFAULTS.pipeline, lake: ws.lake, db: ws.db });
     // A replay of the same sample lands again under new names, plus Jetstream events.
     const sample = await Deno.readTextFile(`${ws.lake}/raw/x/date=2026-11-20/sample-01.ndjson`);
     await writeLakeFile(ws.lake, "raw/x/date=2026-11-21/replay-0001.ndjson", sample);
@@ -95,7 +95,7 @@ Deno.test("twitter.sql: Jetstream posts conform into silver; replayed duplicates
       "raw/jetstream/date=2026-11-20/0001.ndjson",
       await Deno.readTextFile(`${FIXTURES}jetstream/events.ndjson`),
     );
-    const r = await runUpdate({ pipeline: PIPELINE, lake: ws.lake, db: ws.db });
+    const r = await runUpdate({ pipeline: DEFAULTS.pipeline, lake: ws.lake, db: ws.db });
     const silver = r.datasets.find((d) => d.name === "silver")!;
     assert.ok(silver.rowsDuplicate > 0, "the replayed English posts are duplicates");
     assert.equal(silver.rowsWritten, 2, "only the two English Bluesky posts are new");
@@ -126,19 +126,29 @@ Deno.test("twitter.sql: full refresh of silver recomputes it and its readers; dr
   const ws = await workspace();
   try {
     await copySample(ws.lake);
-    const dry = await runUpdate({ pipeline: PIPELINE, lake: ws.lake, db: ws.db, dryRun: true });
+    const dry = await runUpdate({
+      pipeline: DEFAULTS.pipeline,
+      lake: ws.lake,
+      db: ws.db,
+      dryRun: true,
+    });
     assert.equal(dry.status, "dry_run");
     assert.ok(dry.datasets.every((d) => d.status === "validated"));
     assert.equal(existsSync(ws.db), false, "a dry run creates no database");
 
-    await runUpdate({ pipeline: PIPELINE, lake: ws.lake, db: ws.db });
+    await runUpdate({ pipeline: DEFAULTS.pipeline, lake: ws.lake, db: ws.db });
     const before = await snapshot(ws.db, TABLES);
-    const again = await runUpdate({ pipeline: PIPELINE, lake: ws.lake, db: ws.db, dryRun: true });
+    const again = await runUpdate({
+      pipeline: DEFAULTS.pipeline,
+      lake: ws.lake,
+      db: ws.db,
+      dryRun: true,
+    });
     assert.equal(again.datasets.find((d) => d.name === "bronze")!.filesRead, 0);
     assert.deepEqual(await snapshot(ws.db, TABLES), before);
 
     const r = await runUpdate({
-      pipeline: PIPELINE,
+      pipeline: DEFAULTS.pipeline,
       lake: ws.lake,
       db: ws.db,
       fullRefresh: ["silver"],
@@ -150,7 +160,7 @@ Deno.test("twitter.sql: full refresh of silver recomputes it and its readers; dr
     assert.deepEqual(await snapshot(ws.db, TABLES), before);
 
     const all = await runUpdate({
-      pipeline: PIPELINE,
+      pipeline: DEFAULTS.pipeline,
       lake: ws.lake,
       db: ws.db,
       fullRefresh: true,

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { env } from "@huggingface/transformers";
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { DEFAULTS } from "../lib/config.ts";
 import { query, withDb } from "../lib/db.ts";
 import {
   argmaxSoftmax,
@@ -161,10 +162,13 @@ Deno.test("argmaxSoftmax picks each row's class and its probability", () => {
 
 /** English texts of the bundled sample (the X v2 events in sample/tweets/). */
 function sampleEnglishTexts(): string[] {
-  const dir = new URL("../sample/tweets/", import.meta.url).pathname;
   const texts: string[] = [];
-  for (const entry of [...Deno.readDirSync(dir)].sort((a, b) => a.name.localeCompare(b.name))) {
-    for (const line of readFileSync(join(dir, entry.name), "utf8").split("\n")) {
+  for (
+    const entry of [...Deno.readDirSync(DEFAULTS.sample)].sort((a, b) =>
+      a.name.localeCompare(b.name)
+    )
+  ) {
+    for (const line of readFileSync(join(DEFAULTS.sample, entry.name), "utf8").split("\n")) {
       try {
         const data = JSON.parse(line).data;
         if (data?.lang === "en" && data.text) texts.push(data.text);
