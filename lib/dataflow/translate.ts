@@ -115,13 +115,27 @@ function parseSource(fn: Token, inner: Token[], where: Where): SourceSpec {
   return { path, format, options, line: fn.line };
 }
 
+/** How Spark SQL is evaluated; the pipeline's settings (`SET`, configuration) give the values. */
+export interface TranslateOptions {
+  /**
+   * `spark.sql.ansi.enabled` (default true, as on Databricks Runtime 17+ / Spark 4): an
+   * invalid cast or a division by zero is an error; false gives the legacy NULL results.
+   */
+  ansi?: boolean;
+}
+
+/** The options a translation gets when none are given: ANSI mode on. */
+export const DEFAULT_TRANSLATE_OPTIONS: Required<TranslateOptions> = { ansi: true };
+
 /** Translates tokens to DuckDB SQL; `names` holds the pipeline's dataset names (lower case). */
 export function translate(
   toks: Token[],
   names: ReadonlySet<string>,
   resolver: Resolver,
   where: Where,
+  options: TranslateOptions = {},
 ): string {
+  const opts = { ...DEFAULT_TRANSLATE_OPTIONS, ...options };
   const out: string[] = [];
   const next = (i: number): number => {
     let j = i + 1;
@@ -246,7 +260,7 @@ export function translate(
       const end = close(open);
       const args = splitTopLevel(toks.slice(open + 1, end));
       if (args.length === 2) {
-        const [a, b] = args.map((arg) => translate(arg, names, resolver, where).trim());
+        const [a, b] = args.map((arg) => translate(arg, names, resolver, where, opts).trim());
         out.push(`(${a})[${b}]`);
         i = end + 1;
         continue;
