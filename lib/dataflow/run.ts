@@ -37,6 +37,7 @@ import {
 } from "./result.ts";
 import { count, describeColumns, duckMessage, widen } from "./sql.ts";
 import { ensureState, FILES, OFFSETS, resetState, SCHEMAS, writeEventLog } from "./state.ts";
+import { installSparkFunctions } from "./spark/macros.ts";
 import { sqlString, translate } from "./translate.ts";
 import { duckType, parseType } from "./types.ts";
 
@@ -424,6 +425,7 @@ export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResu
   const owned: Lake[] = [];
   try {
     await withDb(db, async (conn) => {
+      await installSparkFunctions(conn);
       await conn.run("BEGIN TRANSACTION");
       try {
         await ensureState(conn);
