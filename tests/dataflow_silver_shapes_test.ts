@@ -27,7 +27,10 @@ const v2 = (id: string, extra: Record<string, unknown>, includes: Record<string,
       created_at: "2026-11-20T10:00:00.000Z",
       ...extra,
     },
-    includes: { users: [{ id: "42", username: "ana", public_metrics: { followers_count: 9 } }], ...includes },
+    includes: {
+      users: [{ id: "42", username: "ana", public_metrics: { followers_count: 9 } }],
+      ...includes,
+    },
   });
 
 const X_EVENTS = [
