@@ -216,6 +216,34 @@ Deno.test("spark functions: the reference's examples give the reference's result
   });
 });
 
+Deno.test("spark functions: columns without an alias are named as Spark names them", async () => {
+  await withDb(":memory:", async (conn) => {
+    await installSparkFunctions(conn);
+    const sql = duck(
+      `SELECT d, t.d, year(d), dayofweek(d), count(*), a + 1, upper('x'), a AS b, a c,
+         element_at(arr, 1), CAST(a AS STRING)
+       FROM VALUES ('2024-06-01', 1, array(1, 2)) AS t(d, a, arr) GROUP BY ALL`,
+    );
+    const rows = (await conn.runAndReadAll(`DESCRIBE (${sql})`)).getRowObjectsJS();
+    assert.deepEqual(rows.map((r) => r.column_name), [
+      "d",
+      "d",
+      "year(d)",
+      "dayofweek(d)",
+      "count(1)",
+      "(a + 1)",
+      "upper(x)",
+      "b",
+      "c",
+      "element_at(arr, 1)",
+      "CAST(a AS STRING)",
+    ]);
+    const gen = duck("SELECT explode(arr), posexplode(arr) FROM VALUES (array(1, 2)) AS t(arr)");
+    const cols = (await conn.runAndReadAll(`DESCRIBE (${gen})`)).getRowObjectsJS();
+    assert.deepEqual(cols.map((r) => r.column_name), ["col", "pos", "col"]);
+  });
+});
+
 Deno.test("spark functions: dayofweek counts Sunday as 1, so is_weekend is right", async () => {
   await withDb(":memory:", async (conn) => {
     await installSparkFunctions(conn);

@@ -644,6 +644,58 @@ class Translator {
     return [` CROSS JOIN LATERAL (SELECT ${items}) AS ${ident(alias.value)}`, last];
   }
 
+  /** `SELECT [DISTINCT|ALL] items` at i: the translated list and its last index. */
+  selectList(i: number, hi: number): [string, number] {
+    const toks = this.toks;
+    let k = this.next(i);
+    let head = toks.slice(i, k).map((t) => t.text).join("");
+    if (isWord(toks[k], "distinct") || isWord(toks[k], "all")) {
+      const n = this.next(k);
+      head += toks.slice(k, n).map((t) => t.text).join("");
+      k = n;
+    }
+    // The list ends at the first top-level clause keyword (or the end of the range).
+    let end = k;
+    for (; end < hi; end++) {
+      const t = toks[end];
+      if (t.kind === "op" && (t.text === "(" || t.text === "[")) {
+        end = this.close(end);
+        continue;
+      }
+      if (isWord(t, "case")) {
+        end = this.caseEnd(end);
+        continue;
+      }
+      if (t.kind === "op" && t.text === ";") break;
+      if (t.kind === "word" && SELECT_END.has(t.text.toLowerCase())) {
+        if (isWord(t, "except") && toks[this.prev(end)]?.text === "*") continue;
+        break;
+      }
+    }
+    // Split at top-level commas, keeping the whitespace with each item.
+    const items: [number, number][] = [];
+    let start = k;
+    for (let m = k; m < end; m++) {
+      const t = toks[m];
+      if (t.kind === "op" && (t.text === "(" || t.text === "[")) m = this.close(m);
+      else if (isWord(t, "case")) m = this.caseEnd(m);
+      else if (t.kind === "op" && t.text === ",") {
+        items.push([start, m]);
+        start = m + 1;
+      }
+    }
+    items.push([start, end]);
+    const sql = items.map(([a, b]) => {
+      const text = this.range(a, b);
+      const sig = toks.slice(a, b).filter(significant);
+      const name = sparkColumnName(sig);
+      if (name === undefined) return text;
+      const trail = /\s*$/.exec(text)![0];
+      return `${text.slice(0, text.length - trail.length)} AS ${ident(name)}${trail}`;
+    }).join(",");
+    return [head + sql, end - 1];
+  }
+
   /** `name (a, b) AS (…)`: a CTE's column list at the `(` at open, not a call. */
   cteColumns(open: number): boolean {
     const as = this.next(this.close(open));
@@ -843,6 +895,14 @@ class Translator {
         i = end + 1;
         continue;
       }
+      // A SELECT list: items without an alias get the column name Spark gives them.
+      if (word === "select") {
+        const [sql, last] = this.selectList(i, hi);
+        out.push(sql);
+        chainStart = primaryStart = out.length;
+        i = last + 1;
+        continue;
+      }
       // Groups, CASE, calls.
       if (t.kind === "op" && t.text === "(") {
         const end = this.close(i);
@@ -896,6 +956,117 @@ class Translator {
     }
     return out.join("");
   }
+}
+
+/** Words that end a SELECT list. */
+const SELECT_END = new Set([
+  "from",
+  "where",
+  "group",
+  "having",
+  "order",
+  "limit",
+  "union",
+  "except",
+  "intersect",
+  "minus",
+  "window",
+  "qualify",
+  "lateral",
+  "cluster",
+  "distribute",
+  "sort",
+  "into",
+]); // deno-fmt-ignore
+
+const isName = (t: Token | undefined) => t?.kind === "word" || t?.kind === "backtick";
+
+/**
+ * The column name Spark gives a SELECT item without an alias (`upper(name)`,
+ * `(a + 1)`, `count(1)`), or undefined when the item has an alias, is a star, is a
+ * column (DuckDB names it the same), or is a generator (named by its rule).
+ */
+export function sparkColumnName(sig: Token[]): string | undefined {
+  if (!sig.length) return undefined;
+  const last = sig.at(-1)!;
+  const before = sig.at(-2);
+  // A star: `*`, `t.*`, `* EXCEPT (…)`.
+  if (sig[0].text === "*" || sig.some((t, k) => t.text === "*" && sig[k - 1]?.text === ".")) {
+    return undefined;
+  }
+  // An alias: `… AS x`, `… AS (a, b)`, or `expr x`.
+  if (before && isWord(before, "as")) return undefined;
+  if (sig.length >= 2 && last.text === ")" && sig.some((t) => isWord(t, "as"))) {
+    const open = sig.findIndex((t) => isWord(t, "as"));
+    if (sig[open + 1]?.text === "(" && !sig.slice(0, open).some((t) => t.text === "(")) {
+      return undefined;
+    }
+  }
+  if (
+    isName(last) && before && before.text !== "." && !KEYWORDS.has(last.text.toLowerCase()) &&
+    (isName(before) || before.text === ")" || before.kind === "string" ||
+      before.kind === "number")
+  ) return undefined;
+  // A column, `t.col` or `s.a.b`: DuckDB names it after its last part, as Spark does.
+  if (sig.every((t, k) => k % 2 === 0 ? isName(t) : t.text === ".")) return undefined;
+  if (isWord(sig[0], "explode") || isWord(sig[0], "explode_outer")) return undefined;
+  if (/^posexplode/i.test(sig[0].text)) return undefined;
+  if (sig.length === 1 && sig[0].kind === "number") return sig[0].text;
+  return prettySql(sig, true);
+}
+
+const BINARY = new Set([
+  "+",
+  "-",
+  "*",
+  "/",
+  "%",
+  "=",
+  "==",
+  "!=",
+  "<>",
+  "<",
+  "<=",
+  ">",
+  ">=",
+  "||",
+  "<=>",
+  "and",
+  "or",
+  "div",
+]); // deno-fmt-ignore
+
+/** Spark's printed form of an expression (its column name), from the tokens as written. */
+function prettySql(sig: Token[], top: boolean): string {
+  let out = "";
+  let depth = 0;
+  let binaryAtTop = false;
+  for (const [k, t] of sig.entries()) {
+    const prev = sig[k - 1];
+    const lower = t.text.toLowerCase();
+    let text: string;
+    if (t.kind === "string" || t.kind === "dstring") text = sparkStringValue(t.text);
+    else if (t.kind === "backtick") text = t.value;
+    else if (t.kind === "word" && sig[k + 1]?.text === "(") {
+      text = KEYWORDS.has(lower) || NOT_FUNCTION.has(lower) || lower === "cast"
+        ? t.text.toUpperCase()
+        : lower;
+    } else if (t.kind === "word" && (KEYWORDS.has(lower) || lower === "null")) {
+      text = t.text.toUpperCase();
+    } else if (t.kind === "word" && (lower === "true" || lower === "false")) text = lower;
+    else if (t.text === "==") text = "=";
+    else text = t.text;
+    if (t.text === "(" || t.text === "[") depth++;
+    if (t.text === ")" || t.text === "]") depth--;
+    if (depth === 0 && BINARY.has(lower) && k > 0) binaryAtTop = true;
+    if (t.text === "*" && prev?.text === "(" && sig[k + 1]?.text === ")") text = "1";
+    const glue = !prev || prev.text === "(" || prev.text === "[" || prev.text === "." ||
+      t.text === ")" || t.text === "]" || t.text === "," || t.text === "." ||
+      (t.text === "(" && (prev.kind === "word")) || t.text === "[" ||
+      (prev.text === "-" && (k === 1 || BINARY.has(sig[k - 2]?.text.toLowerCase() ?? "")));
+    out += (glue ? "" : " ") + text;
+  }
+  return top && binaryAtTop ? `(${out})` : out;
 }
 
 /** Quotes a name for DuckDB. */
