@@ -20,7 +20,7 @@ import { dropSource, listInput, type LoadedSource, loadSource, sourceLake } from
 import { recomputed } from "./aggregate.ts";
 import { PipelineError } from "./errors.ts";
 import { checkExpectations } from "./expectations.ts";
-import { Profiler, type UpdateProfile } from "./profile.ts";
+import { Profiler } from "./profile.ts";
 import {
   datasetNames,
   downstreamOf,
