@@ -79,6 +79,13 @@ const CASES: [string, string][] = [
   ["date_trunc('MM', '2015-03-05T09:32:05.359')", "2015-03-01 00:00:00"],
   ["trunc('2019-08-04', 'MONTH')", "2019-08-01"],
   ["last_day('2009-01-12')", "2009-01-31"],
+  ["date_part('YEAR', TIMESTAMP'2019-08-12 01:00:00.123456')", "2019"],
+  [
+    "SELECT a, w.start, w.end, count(*) FROM (SELECT a, window(b, '5 minutes') AS w FROM VALUES " +
+    "('A1', '2021-01-01 00:00:00'), ('A1', '2021-01-01 00:04:30'), ('A1', '2021-01-01 00:06:00'), " +
+    "('A2', '2021-01-01 00:01:00') AS tab(a, b)) GROUP BY a, w ORDER BY a, w.start",
+    "A1, 2021-01-01 00:00:00, 2021-01-01 00:05:00, 2 | A1, 2021-01-01 00:05:00, 2021-01-01 00:10:00, 1 | A2, 2021-01-01 00:00:00, 2021-01-01 00:05:00, 1",
+  ],
   // arrays, structs, maps
   ["array(1, 2, 3)", "[1, 2, 3]"],
   ["struct(1 AS a, 'x' AS b)", "{'a': 1, 'b': x}"],
@@ -96,6 +103,10 @@ const CASES: [string, string][] = [
   ["element_at(array(1, 2, 3), -1)", "3"],
   ["element_at(map(1, 'a', 2, 'b'), 2)", "b"],
   ["try_element_at(array(1, 2, 3), 5)", "NULL"],
+  [
+    "SELECT arr[0], arr[2], m['b'], s['x'] FROM VALUES (array(1, 2, 3), map('a', 1, 'b', 2), named_struct('x', 5)) AS t(arr, m, s)",
+    "1, 3, 2, 5",
+  ],
   ["array_contains(array(1, 2, 3), 2)", "true"],
   ["array_position(array(312, 773, 708, 708), 708)", "3"],
   ["array_distinct(array(1, 2, 3, null, 3))", "[1, 2, 3, NULL]"],
@@ -129,6 +140,11 @@ const CASES: [string, string][] = [
   ["regexp_replace('100-200', '(\\\\d+)-(\\\\d+)', '$2-$1')", "200-100"],
   ["'%SystemDrive%\\\\Users\\\\John' rlike '%SystemDrive%\\\\\\\\Users.*'", "true"],
   ["replace('ABCabc', 'abc', 'DEF')", "ABCDEF"],
+  ["substring_index('www.apache.org', '.', 2)", "www.apache"],
+  ["substring_index('www.apache.org', '.', -2)", "apache.org"],
+  ["format_string('Hello World %d %s', 100, 'days')", "Hello World 100 days"],
+  ["get(array(1, 2, 3), 0)", "1"],
+  ["get(array(1, 2, 3), 3)", "NULL"],
   ["replace('ABCabc', 'abc')", "ABC"],
   ["substring('Spark SQL', 5)", "k SQL"],
   ["substring('Spark SQL', -3)", "SQL"],
@@ -272,6 +288,7 @@ Deno.test("spark functions: ANSI mode makes bad casts and division by zero error
     assert.equal(await run(conn, "SELECT size(NULL)", legacy), "-1");
     assert.equal(await run(conn, "SELECT size(NULL)"), "NULL");
     assert.equal(await run(conn, "SELECT element_at(array(1, 2, 3), 5)", legacy), "NULL");
+    assert.equal(await run(conn, "SELECT array(1, 2, 3)[3]", legacy), "NULL");
     for (
       const [sql, message] of [
         ["SELECT cast('' AS FLOAT)", /Could not convert/],
@@ -282,6 +299,7 @@ Deno.test("spark functions: ANSI mode makes bad casts and division by zero error
         ["SELECT date('not a date')", /date/i],
         ["SELECT element_at(array(1, 2, 3), 5)", /INVALID_ARRAY_INDEX_IN_ELEMENT_AT/],
         ["SELECT element_at(array(1, 2, 3), 0)", /INVALID_INDEX_OF_ZERO/],
+        ["SELECT array(1, 2, 3)[3]", /INVALID_ARRAY_INDEX/],
       ] as const
     ) {
       await assert.rejects(run(conn, sql), message, sql);

@@ -159,7 +159,6 @@ const NOT_FUNCTION = new Set([
   "by",
   "having",
   "within",
-  "window",
   "case",
   "interval",
   "like",
@@ -903,6 +902,21 @@ class Translator {
         i = last + 1;
         continue;
       }
+      // x[i]: 0-based for arrays; x['k'] (maps, structs) stays as it is.
+      if (t.kind === "op" && t.text === "[" && out.length > primaryStart) {
+        const p = toks[this.prev(i)];
+        const end = this.close(i);
+        const inner = this.sig(i + 1, end - 1);
+        const keyed = inner.length === 1 && (inner[0].kind === "string" || inner[0].kind === "dstring");
+        if ((isName(p) && !KEYWORDS.has(p.text.toLowerCase())) || p?.text === ")" || p?.text === "]") {
+          const index = this.range(i + 1, end).trim();
+          postfix((left) =>
+            keyed ? `${left}[${index}]` : `spark_subscript${this.ansi ? "" : "_legacy"}(${left}, ${index})`
+          );
+          i = end + 1;
+          continue;
+        }
+      }
       // Groups, CASE, calls.
       if (t.kind === "op" && t.text === "(") {
         const end = this.close(i);
@@ -951,6 +965,7 @@ class Translator {
       else if (t.kind === "string" || t.kind === "dstring") out.push(sqlString(sparkStringValue(t.text)));
       else if (t.kind === "backtick") out.push(ident(t.value));
       else if (DUCKDB_RESERVED.has(word) && toks[nx]?.kind !== "number") out.push(ident(t.text));
+      else if (word === "window" && toks[nx]?.text === ".") out.push(ident(t.text));
       else out.push(t.text);
       i++;
     }

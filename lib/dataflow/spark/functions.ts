@@ -181,6 +181,31 @@ const D = (c: Call, x: string) => `spark_date${c.ansi ? "" : "_legacy"}(${x})`;
 const T = (c: Call, x: string) => `spark_timestamp${c.ansi ? "" : "_legacy"}(${x})`;
 const legacy = (c: Call) => (c.ansi ? "" : "_legacy");
 
+/** date_part's fields → the function that extracts it. */
+const DATE_PART_FIELDS: Record<string, string> = {
+  year: "year",
+  years: "year",
+  yyyy: "year",
+  quarter: "quarter",
+  month: "month",
+  months: "month",
+  mon: "month",
+  week: "weekofyear",
+  weeks: "weekofyear",
+  day: "day",
+  days: "day",
+  d: "day",
+  dayofweek: "dayofweek",
+  dow: "dayofweek",
+  doy: "dayofyear",
+  hour: "hour",
+  hours: "hour",
+  minute: "minute",
+  minutes: "minute",
+  second: "second",
+  seconds: "second",
+}; // deno-fmt-ignore
+
 /** Units of datediff / timestampdiff / date_trunc / trunc, Spark spelling → DuckDB part. */
 const UNITS: Record<string, string> = {
   microsecond: "microsecond",
@@ -416,6 +441,24 @@ export const FUNCTIONS: Record<string, Rule> = {
     return `CAST(date_trunc('${unit}', ${D(c, c.args[0])}) AS DATE)`;
   },
 
+  date_part: (c) => {
+    arity(c, 2);
+    const f = literal(c.raw[0])?.toLowerCase();
+    const fn = f === undefined ? undefined : DATE_PART_FIELDS[f];
+    if (!fn) return c.fail(`date_part('${f ?? c.args[0]}', …) is not supported`);
+    return FUNCTIONS[fn]({ ...c, name: fn, args: [c.args[1]], raw: [c.raw[1]] });
+  },
+  window: (c) => {
+    if (c.args.length !== 2) {
+      return c.fail("window() is supported with a time column and a duration (tumbling windows)");
+    }
+    const d = literal(c.raw[1]);
+    if (d === undefined) return c.fail("window(): the duration must be a string literal");
+    const interval = `INTERVAL ${sqlString(d)}`;
+    const start = `time_bucket(${interval}, ${T(c, c.args[0])}, TIMESTAMP '1970-01-01')`;
+    return `{'start': ${start}, 'end': ${start} + ${interval}}`;
+  },
+
   // ---- arrays, structs, maps
   array: (c) => `[${c.args.join(", ")}]`,
   struct: (c) =>
@@ -445,6 +488,11 @@ export const FUNCTIONS: Record<string, Rule> = {
   map_from_arrays: (c) => {
     arity(c, 2);
     return `MAP(${c.args[0]}, ${c.args[1]})`;
+  },
+  map_entries: to("map_entries"),
+  get: (c) => {
+    arity(c, 2);
+    return `spark_subscript_legacy(${c.args[0]}, ${c.args[1]})`;
   },
   map_contains_key: (c) => {
     arity(c, 2);
@@ -565,6 +613,15 @@ export const FUNCTIONS: Record<string, Rule> = {
     return `instr(${c.args[1]}, ${c.args[0]})`;
   },
   position: (c) => FUNCTIONS.locate(c),
+  substring_index: (c) => {
+    arity(c, 3);
+    const [x, d, n] = c.args;
+    return `CASE WHEN ${n} = 0 THEN '' WHEN ${n} > 0 ` +
+      `THEN array_to_string(string_split(${x}, ${d})[1:${n}], ${d}) ` +
+      `ELSE array_to_string(string_split(${x}, ${d})[-(${n}):], ${d}) END`;
+  },
+  printf: to("printf"),
+  format_string: to("printf"),
   space: (c) => {
     arity(c, 1);
     return `repeat(' ', ${c.args[0]})`;

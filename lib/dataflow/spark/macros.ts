@@ -85,6 +85,14 @@ function macros(v: Variant): string[] {
         : ""
     }
         ELSE x[i] END`,
+    // x[i]: 0-based for arrays (out of range: an error in ANSI mode, NULL otherwise), a key for maps.
+    `spark_subscript${sfx}(x, i) AS CASE
+        ${
+      v.ansi
+        ? `WHEN spark_index0_outside(x, i) THEN error('[INVALID_ARRAY_INDEX] index ' || i || ' is outside the array of ' || spark_size(x) || ' (spark.sql.ansi.enabled is true; try_element_at is 1-based and returns NULL)')`
+        : ""
+    }
+        WHEN true THEN x[spark_index0(x, i)] END`,
   ];
 }
 
@@ -96,6 +104,8 @@ const COMMON = [
       '^([+-]?[0-9]{4,}-[0-9]{1,2})$', '\1-01')`,
   `spark_index_zero(x MAP(VARCHAR, VARCHAR), i) AS false, (x, i) AS i = 0`,
   `spark_index_outside(x MAP(VARCHAR, VARCHAR), i) AS false, (x, i) AS abs(i) > len(x)`,
+  `spark_index0(x MAP(VARCHAR, VARCHAR), i) AS i, (x, i) AS CASE WHEN i >= 0 THEN i + 1 END`,
+  `spark_index0_outside(x MAP(VARCHAR, VARCHAR), i) AS false, (x, i) AS i < 0 OR i >= len(x)`,
   `spark_size(x MAP(VARCHAR, VARCHAR)) AS cardinality(x), (x) AS len(x)`,
   `spark_outer(x) AS CASE WHEN len(x) > 0 THEN x ELSE [NULL] END`,
   `spark_array_distinct(x) AS list_filter(x, lambda e, i: list_position(x, e) = i)`,
