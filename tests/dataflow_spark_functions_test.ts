@@ -117,6 +117,7 @@ const CASES: [string, string][] = [
   ["slice(array(1, 2, 3, 4), -2, 2)", "[3, 4]"],
   ["transform(array(1, 2, 3), x -> x + 1)", "[2, 3, 4]"],
   ["filter(array(1, 2, 3), x -> x % 2 == 1)", "[1, 3]"],
+  ["transform(array(named_struct('main', 'Rain')), w -> w.main)", "[Rain]"],
   ["SELECT explode(array(10, 20))", "10 | 20"],
   ["SELECT explode_outer(array(10, 20))", "10 | 20"],
   ["SELECT posexplode(array(10,20))", "0, 10 | 1, 20"],
