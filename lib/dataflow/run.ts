@@ -19,6 +19,7 @@ import type { Lake, LakeFile } from "../lake/types.ts";
 import { dropSource, listInput, type LoadedSource, loadSource, sourceLake } from "./autoloader.ts";
 import { recomputed } from "./aggregate.ts";
 import { fileBatches } from "./batches.ts";
+import { applyCdc, dropCdcState } from "./cdc.ts";
 import { PipelineError } from "./errors.ts";
 import { checkExpectations } from "./expectations.ts";
 import { Profiler } from "./profile.ts";
@@ -152,6 +153,7 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
     await conn.run(`DROP TABLE IF EXISTS ${ident(d.name)}`);
     await conn.run(`DROP TABLE IF EXISTS ${ident(quarantine)}`);
     await resetState(conn, d.name);
+    await dropCdcState(conn, d.name);
   }
   const waiting = pd.upstream.find((u) => ctx.skipped.has(lower(u)));
   if (waiting) {
@@ -420,26 +422,34 @@ async function writeBatch(
   }
 
   phase("insert");
-  try {
-    if (mode === "complete") await conn.run(`DROP TABLE IF EXISTS ${ident(d.name)}`);
-    if (mode === "complete" || !exists) {
-      if (d.columns.length) await createDeclared(conn, d);
-      else await conn.run(`CREATE TABLE ${ident(d.name)} AS SELECT * FROM ${kept} LIMIT 0`);
-    } else if (!d.columns.length) {
-      await widen(conn, d.name, columns);
-    }
-    if (!(nothingNew && mode === "append")) {
-      const written = await count(
-        conn,
-        `INSERT INTO ${ident(d.name)} BY NAME SELECT * FROM ${kept}`,
-      );
-      result.rowsWritten += written;
-      if (outputRows >= 0) {
-        result.rowsDuplicate += outputRows - (result.rowsDropped - droppedBefore) - written;
+  if (d.cdc) {
+    // AUTO CDC / APPLY CHANGES: the batch is a set of change events (cdc.ts).
+    const r = await applyCdc(conn, d, kept, ctx.names, () => createDeclared(conn, d)).catch((e) =>
+      queryError(pd, e, "applying changes failed")
+    );
+    result.rowsWritten += r.rowsWritten;
+  } else {
+    try {
+      if (mode === "complete") await conn.run(`DROP TABLE IF EXISTS ${ident(d.name)}`);
+      if (mode === "complete" || !exists) {
+        if (d.columns.length) await createDeclared(conn, d);
+        else await conn.run(`CREATE TABLE ${ident(d.name)} AS SELECT * FROM ${kept} LIMIT 0`);
+      } else if (!d.columns.length) {
+        await widen(conn, d.name, columns);
       }
+      if (!(nothingNew && mode === "append")) {
+        const written = await count(
+          conn,
+          `INSERT INTO ${ident(d.name)} BY NAME SELECT * FROM ${kept}`,
+        );
+        result.rowsWritten += written;
+        if (outputRows >= 0) {
+          result.rowsDuplicate += outputRows - (result.rowsDropped - droppedBefore) - written;
+        }
+      }
+    } catch (e) {
+      queryError(pd, e, "writing the table failed");
     }
-  } catch (e) {
-    queryError(pd, e, "writing the table failed");
   }
   await drop();
   return undefined;
