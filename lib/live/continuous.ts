@@ -213,6 +213,7 @@ export async function runContinuous(options: ContinuousOptions): Promise<Continu
 
   const cycle = async () => {
     const started = Date.now();
+    log(`update ${cycles + 1} started`);
     let update: UpdateResult;
     try {
       update = await runUpdate({ pipeline, lake, db });
