@@ -240,14 +240,19 @@ setInterval(() => {
   if (at && document.body.dataset.state === "running") age.textContent = ((Date.now() - at) / 1000).toFixed(1) + " s ago";
 }, 500);`;
 
-/** The whole page for `s`; with `live`, it subscribes to `/events` and updates in place. */
-export function dashboardHtml(s: LiveSnapshot, options: { live: boolean }): string {
+/**
+ * The whole page for `s` (a placeholder before the first snapshot); with `live`, it
+ * subscribes to `/events` and updates in place.
+ */
+export function dashboardHtml(s: LiveSnapshot | undefined, options: { live: boolean }): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>tweetlake pipeline</title>
 <style>${STYLE}</style></head>
-<body data-version="${s.version}" data-state="${s.state}">
+<body data-version="${s?.version ?? 0}" data-state="${s?.state ?? "starting"}">
 ${options.live ? `<p id="connection" class="empty">connecting…</p>` : ""}
-<div id="live-root">${renderDashboard(s)}</div>
+<div id="live-root">${
+    s ? renderDashboard(s) : empty("The pipeline is starting (loading the model)…")
+  }</div>
 ${options.live ? `<script>${SCRIPT}</script>` : ""}
 </body></html>
 `;

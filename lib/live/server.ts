@@ -58,11 +58,11 @@ export function serveDashboard(
       return Response.json(latest ?? null, { headers: { "cache-control": "no-store" } });
     }
     if (path === "/" || path === "/index.html") {
-      if (!latest) return new Response("no snapshot yet; reload in a moment\n", { status: 503 });
       return new Response(dashboardHtml(latest, { live: true }), {
         headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" },
       });
     }
+    if (path === "/favicon.ico") return new Response(null, { status: 204 });
     return new Response("not found\n", { status: 404 });
   };
   try {
