@@ -87,7 +87,11 @@ Deno.test({
       ],
     });
     try {
-      const [, url] = await lineMatching(reader, /^dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/, lines);
+      const [, url] = await lineMatching(
+        reader,
+        /^dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/,
+        lines,
+      );
       const drain = (async () => {
         for (;;) {
           const { value, done } = await reader.read();
@@ -129,7 +133,10 @@ Deno.test({
         if (seenBronze.length >= 3 && newTweet) break;
         await new Promise((r) => setTimeout(r, 100));
       }
-      assert.ok(seenBronze.length >= 3, `bronze count rose ${seenBronze.length - 1} time(s): ${seenBronze}`);
+      assert.ok(
+        seenBronze.length >= 3,
+        `bronze count rose ${seenBronze.length - 1} time(s): ${seenBronze}`,
+      );
       assert.ok(newTweet, "a newly scored tweet appeared in the latest tweets");
       assert.match(newTweet.label, /^(positive|neutral|negative) \d\.\d{3}$/);
       assert.equal((await read()).state, "running");

@@ -111,7 +111,9 @@ async function counts(db: string) {
       sentiment: await one("select count(*) as n from sentiment"),
       sentimentIds: await one("select count(distinct id) as n from sentiment"),
       updates: await one("select count(distinct update_id) as n from event_log"),
-      files: await one("select count(distinct path) as n from _dataflow_files where dataset = 'bronze'"),
+      files: await one(
+        "select count(distinct path) as n from _dataflow_files where dataset = 'bronze'",
+      ),
       fileRows: await one("select count(*) as n from _dataflow_files where dataset = 'bronze'"),
     };
   });
@@ -142,7 +144,11 @@ Deno.test("continuous: SIGTERM flushes and finishes the update, exits 0; a resta
     assert.equal(summary.stoppedBy, "signal");
     assert.ok(summary.events > 0 && summary.events < want.events, `${summary.events} events`);
     const stopped = await counts(join(dir, "db.duckdb"));
-    assert.equal(stopped.bronze, summary.events, "every flushed event went through the last update");
+    assert.equal(
+      stopped.bronze,
+      summary.events,
+      "every flushed event went through the last update",
+    );
     assert.equal(stopped.sentiment, summary.scored);
 
     await finish(dir);

@@ -77,7 +77,10 @@ Deno.test("server: parses listen addresses and serves the page, snapshot and eve
       ingest: { events: 5, files: 1, malformed: 0, perSecond: 5 },
       cycles: 1,
       tables: [{ table: "bronze", rows: 5 }],
-      lineage: { nodes: [{ id: "bronze", label: "bronze", kind: "streaming", rows: 5 }], edges: [] },
+      lineage: {
+        nodes: [{ id: "bronze", label: "bronze", kind: "streaming", rows: 5 }],
+        edges: [],
+      },
       expectations: [],
       perMinute: [],
       sentimentMix: [],
