@@ -115,10 +115,16 @@ Deno.test({
               (document.querySelector('[data-table="sentiment"]')?.textContent ?? "0")
                 .replace(/\D/g, ""),
             ),
-            tweets: [...document.querySelectorAll("ol.latest li[data-id]")].map((li) => ({
-              id: li.getAttribute("data-id")!,
-              label: li.querySelector(".label")?.textContent ?? "",
-            })),
+            tweets: (() => {
+              const table = document.querySelector("#latest table");
+              if (!table) return [];
+              const heads = [...table.querySelectorAll("th")].map((th) => th.textContent);
+              const at = heads.indexOf("sentiment");
+              return [...table.querySelectorAll("tr")].slice(1).map((tr) => {
+                const cells = [...tr.querySelectorAll("td")].map((td) => td.textContent ?? "");
+                return { id: cells.join("|"), label: cells[at] ?? "" };
+              });
+            })(),
             state: document.body.dataset.state,
           };
         });

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { SnapshotHub } from "../lib/live/hub.ts";
 import { parseListen, serveDashboard } from "../lib/live/server.ts";
 import type { LiveSnapshot } from "../lib/live/snapshot.ts";
+import { emptySnapshot } from "../lib/viz/pipeline_page.ts";
 
 const decoder = new TextDecoder();
 
@@ -69,25 +70,30 @@ Deno.test("server: parses listen addresses and serves the page, snapshot and eve
   try {
     assert.match(dash.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
     assert.match(await (await fetch(dash.url)).text(), /The pipeline is starting/);
+    const pageData = emptySnapshot();
+    pageData.latest = [{
+      id: "1",
+      createdAt: null,
+      source: "x",
+      lang: "en",
+      text: "<b>hi</b> 🎉",
+      label: "positive",
+      score: 0.9,
+    }];
     const snap: LiveSnapshot = {
       version: 3,
       publishedAt: Date.now(),
       state: "running",
-      settings: { source: "x" },
       ingest: { events: 5, files: 1, malformed: 0, perSecond: 5 },
       cycles: 1,
       tables: [{ table: "bronze", rows: 5 }],
-      lineage: {
-        nodes: [{ id: "bronze", label: "bronze", kind: "streaming", rows: 5 }],
-        edges: [],
-      },
       expectations: [],
       perMinute: [],
       sentimentMix: [],
-      latest: [{ id: "1", text: "<b>hi</b> 🎉", label: "positive", score: 0.9, scoredAt: 1 }],
       words: [],
       freshness: {},
       waiting: 0,
+      page: pageData,
     };
     dash.hub.publish(snap);
     const page = await (await fetch(dash.url)).text();

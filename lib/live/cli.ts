@@ -3,6 +3,7 @@
  * run with its live dashboard, and the triggered run serving its result with a
  * "not running" state. `lib/pipeline.ts` hands these flags here.
  */
+import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULTS } from "../config.ts";
 import { withDb } from "../db.ts";
@@ -12,10 +13,10 @@ import { parseDuration } from "../ingest/units.ts";
 import { SnapshotHub } from "./hub.ts";
 import { dashboardPayload } from "./page.ts";
 import { type Dashboard, parseListen, serveDashboard } from "./server.ts";
+import { snapshotFrom } from "../snapshot.ts";
 import {
-  lineageWithMetrics,
   type LiveSnapshot,
-  readLatest,
+  readLatestScored,
   readPerMinute,
   readRecentTexts,
   readSentimentMix,
@@ -65,15 +66,21 @@ export async function staticSnapshot(
   return await withDb(db, async (conn) => {
     const tables = await readTableCounts(conn, datasets);
     const metrics = await readExpectationMetrics(conn);
+    const page = await snapshotFrom(conn, {
+      pipeline,
+      settings: { pipeline: pipeline.file, db, ...options.settings },
+      updates: 5,
+      latest: 0,
+    });
+    page.latest = await readLatestScored(conn);
+    page.pipeline = basename(pipeline.file);
     return {
       version: 1,
       publishedAt: Date.now(),
       state: "not running",
-      settings: { db, pipeline: pipeline.file, ...options.settings },
       ingest: { events: 0, files: 0, malformed: 0, perSecond: 0 },
       cycles: 0,
       tables,
-      lineage: lineageWithMetrics(graph, tables),
       expectations: metrics.slice(-400).map((r) => ({
         cycle: 0,
         updateId: String(r.update_id),
@@ -88,10 +95,10 @@ export async function staticSnapshot(
       })),
       perMinute: await readPerMinute(conn),
       sentimentMix: await readSentimentMix(conn),
-      latest: await readLatest(conn),
       words: wordCounts(await readRecentTexts(conn)),
       freshness: {},
       waiting: 0,
+      page,
     };
   });
 }

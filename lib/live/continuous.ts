@@ -9,6 +9,7 @@
  * and returns. A process killed mid-update leaves the update uncommitted (one DuckDB
  * transaction), and its files are read again by the next run: nothing lost or duplicated.
  */
+import { basename } from "node:path";
 import { holdDb, query, withDb } from "../db.ts";
 import { DEFAULTS } from "../config.ts";
 import {
@@ -26,11 +27,11 @@ import { openLake } from "../lake/mod.ts";
 import { loadClassifier, scoreNew } from "../sentiment/mod.ts";
 import type { Classifier } from "../sentiment/model.ts";
 import { ArrivalTracker, type LatencyStats, latencyStats } from "./freshness.ts";
+import { snapshotFrom } from "../snapshot.ts";
 import {
   type CycleSummary,
-  lineageWithMetrics,
   type LiveSnapshot,
-  readLatest,
+  readLatestScored,
   readPerMinute,
   readRecentTexts,
   readSentimentMix,
@@ -170,12 +171,15 @@ export async function runContinuous(options: ContinuousOptions): Promise<Continu
   /** Reads what the dashboard shows and publishes it (the database is read on one connection). */
   const publish = async (refreshWords: boolean) => {
     const data = await withDb(db, async (conn) => ({
+      page: await snapshotFrom(conn, { pipeline, settings, updates: 5, latest: 0 }),
       tables: await readTableCounts(conn, datasets),
       perMinute: await readPerMinute(conn),
       sentimentMix: await readSentimentMix(conn),
-      latest: await readLatest(conn),
+      latest: await readLatestScored(conn),
       texts: refreshWords ? await readRecentTexts(conn) : undefined,
     }));
+    data.page.latest = data.latest;
+    data.page.pipeline = basename(pipeline.file);
     if (data.texts) words = wordCounts(data.texts);
     const newest = tracker.newestScored;
     const seconds = (Date.now() - t0) / 1000;
@@ -183,7 +187,6 @@ export async function runContinuous(options: ContinuousOptions): Promise<Continu
       version: ++version,
       publishedAt: Date.now(),
       state,
-      settings,
       startedAt: t0,
       ingest: {
         events: stats.events,
@@ -194,11 +197,9 @@ export async function runContinuous(options: ContinuousOptions): Promise<Continu
       cycles,
       last,
       tables: data.tables,
-      lineage: lineageWithMetrics(graph, data.tables, last?.datasets),
       expectations,
       perMinute: data.perMinute,
       sentimentMix: data.sentimentMix,
-      latest: data.latest,
       words,
       freshness: {
         newestArrivedAt: newest?.arrivedAt,
@@ -207,11 +208,16 @@ export async function runContinuous(options: ContinuousOptions): Promise<Continu
         overall: tracker.overall(),
       },
       waiting: tracker.waiting,
+      page: data.page,
     };
     options.onSnapshot?.(snapshot);
   };
 
+  let landed = 0; // files stored by ingest so far (this run's and recovered spill files)
+  let landedAtLastCycle = -1;
   const cycle = async () => {
+    if (landed === landedAtLastCycle) return; // notified for files the last update already read
+    landedAtLastCycle = landed;
     const started = Date.now();
     log(`update ${cycles + 1} started`);
     let update: UpdateResult;
@@ -352,7 +358,6 @@ export async function runContinuous(options: ContinuousOptions): Promise<Continu
     state = "running";
     loop.start();
     loop.notify(); // files an earlier run left unprocessed
-    let files = 0;
     const ingesting = ingest({
       source: tracked(options.source, tracker),
       lake,
@@ -363,8 +368,8 @@ export async function runContinuous(options: ContinuousOptions): Promise<Continu
       progressIntervalMs: Math.min(250, Math.max(20, triggerMs / 4)),
       onProgress: (s) => {
         stats = s;
-        if (s.files + s.recovered > files) {
-          files = s.files + s.recovered;
+        if (s.files + s.recovered > landed) {
+          landed = s.files + s.recovered;
           loop.notify();
         }
       },

@@ -1,12 +1,14 @@
 /**
- * The live dashboard page: the pipeline page rendered from a {@link LiveSnapshot}, wrapped
- * in a shell whose script subscribes to the server's `/events` stream and swaps each new
- * rendering in place. The markup of one snapshot is computed on the server; the browser
- * never talks to the database.
+ * The live dashboard page: the pipeline page (lib/viz/pipeline_page.ts: its sections and
+ * styles, rendered from the snapshot's `page`) with the sections only a running pipeline has
+ * (state and freshness, table counts, events per minute, sentiment mix and expectations over
+ * time, words), in a shell whose script subscribes to the server's `/events` stream and swaps
+ * each new rendering in place. The markup is computed on the server; the browser never talks
+ * to the database.
  */
 import * as Plot from "@observablehq/plot";
-import { escapeHtml, render, SENTIMENT_COLORS, SENTIMENT_LABELS, tableHtml } from "../viz/mod.ts";
-import { lineageChart } from "../viz/lineage.ts";
+import { escapeHtml, render, SENTIMENT_COLORS, SENTIMENT_LABELS } from "../viz/mod.ts";
+import { PAGE_CSS, type PageSection, pipelineSections } from "../viz/pipeline_page.ts";
 import type { LiveSnapshot } from "./snapshot.ts";
 
 const STATE_TEXT: Record<LiveSnapshot["state"], string> = {
@@ -74,7 +76,7 @@ function expectationsOverTime(s: LiveSnapshot): string {
   ]);
   return render({
     height: 240,
-    x: { label: "update", type: "utc" },
+    x: { label: "update started (UTC)", type: "utc", tickFormat: "%H:%M:%S" },
     y: { label: "records", grid: true },
     color: { domain: ["passed", "failed"], range: ["#2ca02c", "#d62728"], legend: true },
     marks: [
@@ -97,128 +99,104 @@ function wordList(s: LiveSnapshot): string {
   }</p>`;
 }
 
-function latestTweets(s: LiveSnapshot): string {
-  if (!s.latest.length) return empty("No tweets scored yet.");
-  return `<ol class="latest">${
-    s.latest.map((t) =>
-      `<li data-id="${escapeHtml(t.id)}"><span class="label ${escapeHtml(t.label)}">${
-        escapeHtml(t.label)
-      } ${t.score.toFixed(3)}</span> ${escapeHtml(t.text)}</li>`
-    ).join("")
-  }</ol>`;
-}
-
-function lineageSection(s: LiveSnapshot): string {
-  const graph = {
-    nodes: s.lineage.nodes.map((n) => ({
-      id: n.kind === "source" ? n.label : n.id,
-      kind: n.kind,
-    })),
-    edges: s.lineage.edges.map((e) => {
-      const label = (id: string) => {
-        const n = s.lineage.nodes.find((x) => x.id === id);
-        return n && n.kind === "source" ? n.label : id;
-      };
-      return { from: label(e.from), to: label(e.to) };
-    }),
-  };
-  const metrics = s.lineage.nodes.filter((n) => n.kind !== "source").map((n) => ({
-    dataset: n.id,
-    kind: n.kind,
-    rows: n.rows ?? "",
-    "written (last update)": n.written ?? "",
-    "dropped %": n.dropped === undefined ? "" : (100 * n.dropped).toFixed(1),
-    status: n.status ?? "",
-  }));
-  return lineageChart(graph) + tableHtml(metrics, { limit: 100 });
-}
-
-/** The dashboard's content for one snapshot (everything inside the page's live root). */
-export function renderDashboard(s: LiveSnapshot): string {
+function statusSection(s: LiveSnapshot): string {
   const last = s.last;
   const f = s.freshness;
-  const counts = s.tables.map((t) =>
-    `<tr><td>${escapeHtml(t.table)}</td><td class="num" data-table="${escapeHtml(t.table)}">${
-      fmt(t.rows)
-    }</td></tr>`
-  ).join("");
-  const settings = Object.entries(s.settings).map(([k, v]) =>
-    `<span><b>${escapeHtml(k)}</b> ${escapeHtml(v)}</span>`
-  ).join(" · ");
-  return `
-<header>
-  <h1>tweetlake pipeline <span id="state" class="state ${
-    s.state.replace(" ", "-")
-  }" data-state="${s.state}">${STATE_TEXT[s.state]}</span></h1>
-  <p class="settings">${settings}</p>
-  <p>Snapshot ${s.version} at ${iso(s.publishedAt)} · ${fmt(s.ingest.events)} events ingested
-  (${fmt(Math.round(s.ingest.perSecond))}/s) into ${
-    fmt(s.ingest.files)
-  } files · ${s.cycles} update(s) in this run</p>
-</header>
-<section id="freshness"><h2>Freshness</h2>
-  <p>Newest scored tweet arrived <b id="age" data-arrived="${f.newestArrivedAt ?? ""}">${
+  const lastText = last
+    ? `${escapeHtml(last.status)}, dataflow ${last.updateSeconds.toFixed(2)} s + scoring ${
+      last.scoringSeconds.toFixed(2)
+    } s, ${fmt(last.files)} file(s) read, ${fmt(last.scored)} scored${
+      last.error ? ` · <span class="error">${escapeHtml(last.error)}</span>` : ""
+    }`
+    : "none yet";
+  const stats = (label: string, l: typeof f.lastCycle) =>
+    l && l.count
+      ? `<li>${label}: p50 ${secs(l.p50)}, p95 ${secs(l.p95)}, max ${secs(l.max)} (${
+        fmt(l.count)
+      } tweets)</li>`
+      : "";
+  return `<p>${fmt(s.ingest.events)} events ingested (${
+    fmt(Math.round(s.ingest.perSecond))
+  }/s) into ${fmt(s.ingest.files)} files · ${s.cycles} update(s) in this run</p>
+<ul>
+<li>Newest scored tweet arrived <b id="age" data-arrived="${f.newestArrivedAt ?? ""}">${
     f.newestArrivedAt === undefined ? "–" : secs(s.publishedAt - f.newestArrivedAt) + " ago"
   }</b>${
     f.newestArrivedAt !== undefined && f.newestCommittedAt !== undefined
       ? ` (scored ${secs(f.newestCommittedAt - f.newestArrivedAt)} after arrival)`
       : ""
-  }.
-  Last update: ${
-    last
-      ? `${last.status}, dataflow ${last.updateSeconds.toFixed(2)} s + scoring ${
-        last.scoringSeconds.toFixed(2)
-      } s, ${fmt(last.files)} file(s), ${fmt(last.scored)} scored${
-        last.error ? ` · <span class="error">${escapeHtml(last.error)}</span>` : ""
-      }`
-      : "none yet"
-  }.
-  ${
-    f.lastCycle && f.lastCycle.count
-      ? `Arrival → scored, last update: p50 ${secs(f.lastCycle.p50)}, p95 ${
-        secs(f.lastCycle.p95)
-      }, max ${secs(f.lastCycle.max)} (${fmt(f.lastCycle.count)} tweets).`
-      : ""
-  }
-  ${
-    f.overall && f.overall.count
-      ? `This run: p50 ${secs(f.overall.p50)}, p95 ${secs(f.overall.p95)}, max ${
-        secs(f.overall.max)
-      }.`
-      : ""
-  }</p>
-</section>
-<div class="grid">
-<section id="tables"><h2>Tables</h2><table class="counts"><tbody>${counts}</tbody></table></section>
-<section id="lineage"><h2>Lineage</h2>${lineageSection(s)}</section>
-</div>
-<section id="latest"><h2>Latest scored tweets</h2>${latestTweets(s)}</section>
-<div class="grid">
-<section id="per-minute"><h2>Events per minute by language</h2>${perMinuteChart(s)}</section>
-<section id="sentiment-mix"><h2>Sentiment mix over time</h2>${sentimentMixChart(s)}</section>
-</div>
-<section id="expectations"><h2>Expectations over time</h2>${expectationsOverTime(s)}</section>
-<section id="words"><h2>Words in recent tweets</h2>${wordList(s)}</section>`;
+  }</li>
+<li>Last update: ${lastText}</li>
+${stats("Arrival → scored, last update", f.lastCycle)}
+${stats("Arrival → scored, this run", f.overall)}
+</ul>`;
 }
 
-const STYLE =
-  `body{font-family:system-ui,sans-serif;margin:1.5em auto;max-width:1200px;padding:0 1em;color:#222}
-h1{font-size:1.4em}h2{font-size:1.1em;margin:.2em 0 .5em}section{margin:1.2em 0}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:1.5em}
-table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.2em .6em;text-align:left}
+function countsTable(s: LiveSnapshot): string {
+  if (!s.tables.length) return empty("No tables yet.");
+  return `<table class="counts"><tbody>${
+    s.tables.map((t) =>
+      `<tr><td>${escapeHtml(t.table)}</td><td class="num" data-table="${escapeHtml(t.table)}">${
+        fmt(t.rows)
+      }</td></tr>`
+    ).join("")
+  }</tbody></table>`;
+}
+
+/** The sections of the live page for one snapshot, in page order. */
+export function dashboardSections(s: LiveSnapshot): PageSection[] {
+  const page = new Map(pipelineSections(s.page).map((x) => [x.id, x]));
+  const own = (id: string) => page.get(id) ?? { id, title: id, html: "" };
+  return [
+    { id: "live-status", title: "Freshness", html: statusSection(s) },
+    { id: "counts", title: "Tables", html: countsTable(s) },
+    own("graph"),
+    { ...own("latest"), title: "Latest scored tweets" },
+    { id: "per-minute", title: "Events per minute by language", html: perMinuteChart(s) },
+    { id: "sentiment-mix", title: "Sentiment mix over time", html: sentimentMixChart(s) },
+    {
+      id: "expectations-over-time",
+      title: "Expectations over time",
+      html: expectationsOverTime(s),
+    },
+    own("quality"),
+    own("events"),
+    { id: "words", title: "Words in recent tweets", html: wordList(s) },
+    own("settings"),
+  ];
+}
+
+/** The dashboard's content for one snapshot: the header line and every section. */
+export function renderDashboard(s: LiveSnapshot): string {
+  return `<p id="headline">Pipeline <span id="state" class="state ${
+    s.state.replace(" ", "-")
+  }" data-state="${s.state}">${STATE_TEXT[s.state]}</span> · snapshot ${s.version} at ${
+    iso(s.publishedAt)
+  }</p>
+${
+    dashboardSections(s).map((x) =>
+      `<section id="${escapeHtml(x.id)}"><h2>${escapeHtml(x.title)}</h2>${x.html}</section>`
+    ).join("\n")
+  }`;
+}
+
+const STYLE = `${PAGE_CSS}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
-.state{font-size:.7em;padding:.15em .5em;border-radius:.4em;color:#fff;background:#888;vertical-align:middle}
+#headline{margin:.3em 0}#connection{margin:0;font-size:.85em;opacity:.85}
+.state{font-size:.85em;padding:.1em .5em;border-radius:.4em;color:#fff;background:#888}
 .state.running{background:#2ca02c}.state.starting,.state.stopping{background:#e6a700}
 .state.stopped,.state.not-running{background:#666}
-.settings span{margin-right:.3em}.empty{color:#888;font-style:italic}.error{color:#b00}
-ol.latest{padding-left:1.5em}ol.latest li{margin:.25em 0}
-.label{font-size:.8em;padding:.05em .4em;border-radius:.3em;color:#fff}
-.label.positive{background:#2ca02c}.label.negative{background:#d62728}.label.neutral{background:#9e9e9e}
+.empty{color:#666;font-style:italic}.error{color:#b00}
 .words span{margin:0 .25em;line-height:1.6}`;
 
-/** The SSE payload of a snapshot: its version, state and rendered content. */
+/** The SSE payload of a snapshot: its version, state, publication time and rendered content. */
 export function dashboardPayload(s: LiveSnapshot): string {
-  return JSON.stringify({ version: s.version, state: s.state, html: renderDashboard(s) });
+  return JSON.stringify({
+    version: s.version,
+    state: s.state,
+    publishedAt: s.publishedAt,
+    html: renderDashboard(s),
+  });
 }
 
 const SCRIPT = `
@@ -246,13 +224,15 @@ setInterval(() => {
  */
 export function dashboardHtml(s: LiveSnapshot | undefined, options: { live: boolean }): string {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>tweetlake pipeline</title>
-<style>${STYLE}</style></head>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>tweetlake · live pipeline</title><style>${STYLE}</style></head>
 <body data-version="${s?.version ?? 0}" data-state="${s?.state ?? "starting"}">
-${options.live ? `<p id="connection" class="empty">connecting…</p>` : ""}
-<div id="live-root">${
+<header><h1>tweetlake · live pipeline</h1>${
+    options.live ? `<p id="connection">connecting…</p>` : ""
+  }</header>
+<main id="live-root">${
     s ? renderDashboard(s) : empty("The pipeline is starting (loading the model)…")
-  }</div>
+  }</main>
 ${options.live ? `<script>${SCRIPT}</script>` : ""}
 </body></html>
 `;

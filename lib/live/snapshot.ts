@@ -1,31 +1,19 @@
 /**
- * Dashboard snapshots: plain, JSON-serialisable objects that say everything the pipeline
- * page shows (counts, lineage with metrics, expectations over time, tweets per minute by
- * language, the sentiment mix, the latest scored tweets, word counts, freshness). The
- * process that owns the database reads them after each cycle; the dashboard only ever
- * sees snapshots.
+ * Live snapshots: plain, JSON-serialisable objects holding everything the live dashboard
+ * shows: the pipeline page's own snapshot (lineage with per-dataset metrics, data quality,
+ * event log, the latest scored tweets, settings; see lib/viz/pipeline_page.ts) plus what only
+ * a running pipeline has (state, ingest counters, freshness, table counts, events per minute
+ * by language, the sentiment mix over time, expectations over time, word counts). The
+ * process that owns the database reads them after each cycle; the dashboard only ever sees
+ * snapshots.
  */
 import { type DuckDBConnection, ident, query, tableExists } from "../db.ts";
-import type { DatasetResult, LineageGraph } from "../dataflow/mod.ts";
+import type { DatasetResult } from "../dataflow/mod.ts";
+import type { PipelineSnapshot, SnapshotPost } from "../viz/pipeline_page.ts";
 import type { LatencyStats } from "./freshness.ts";
 
 /** Where a run is: a continuous run goes starting → running → stopping → stopped. */
 export type RunState = "starting" | "running" | "stopping" | "stopped" | "not running";
-
-/** A lineage node with the metrics the page draws on it. */
-export interface LineageNodeMetrics {
-  id: string;
-  label: string;
-  kind: string;
-  /** Rows in the table now. */
-  rows?: number;
-  /** Rows written by the last update. */
-  written?: number;
-  /** Share of the rows the last update checked that expectations dropped (0..1). */
-  dropped?: number;
-  /** The dataset's status in the last update. */
-  status?: string;
-}
 
 /** The last completed cycle of a continuous run (or the last update of a triggered one). */
 export interface CycleSummary {
@@ -54,8 +42,6 @@ export interface LiveSnapshot {
   /** When this snapshot was published (epoch ms). */
   publishedAt: number;
   state: RunState;
-  /** The settings the run uses (source, trigger, rate, lake, database, …). */
-  settings: Record<string, string>;
   /** When the run started (epoch ms). */
   startedAt?: number;
   ingest: { events: number; files: number; malformed: number; perSecond: number };
@@ -64,7 +50,6 @@ export interface LiveSnapshot {
   last?: CycleSummary;
   /** Rows per table (datasets, quarantine tables, sentiment). */
   tables: { table: string; rows: number }[];
-  lineage: { nodes: LineageNodeMetrics[]; edges: { from: string; to: string }[] };
   /** Expectation counts per update, oldest first (the last updates only). */
   expectations: {
     cycle: number;
@@ -80,8 +65,6 @@ export interface LiveSnapshot {
   perMinute: { minute: number; lang: string; count: number }[];
   /** Scored tweets per minute of scoring and label (the last 30 minutes). */
   sentimentMix: { minute: number; label: string; count: number }[];
-  /** The most recently scored tweets, newest first. */
-  latest: { id: string; text: string; label: string; score: number; scoredAt: number }[];
   /** Word counts for the word cloud (refreshed every few cycles). */
   words: { word: string; count: number }[];
   freshness: {
@@ -96,6 +79,11 @@ export interface LiveSnapshot {
   };
   /** Post ids that arrived and are not scored yet (includes posts the dataflow drops). */
   waiting: number;
+  /**
+   * The pipeline page's snapshot; in a live run its `latest` holds the most recently
+   * scored tweets, newest first.
+   */
+  page: PipelineSnapshot;
 }
 
 const WINDOW_MINUTES = 30;
@@ -113,36 +101,6 @@ export async function readTableCounts(
     out.push({ table, rows: Number(row.n) });
   }
   return out;
-}
-
-/** The lineage graph with each dataset's rows now and what the last update did to it. */
-export function lineageWithMetrics(
-  graph: LineageGraph,
-  tables: { table: string; rows: number }[],
-  datasets: DatasetResult[] = [],
-): LiveSnapshot["lineage"] {
-  const rows = new Map(tables.map((t) => [t.table, t.rows]));
-  const last = new Map(datasets.map((d) => [d.name, d]));
-  return {
-    nodes: graph.nodes.map((n) => {
-      const d = last.get(n.id);
-      const checked = d ? d.rowsWritten + d.rowsDropped : 0;
-      return {
-        id: n.id,
-        label: n.label,
-        kind: n.kind,
-        ...(rows.has(n.id) ? { rows: rows.get(n.id) } : {}),
-        ...(d
-          ? {
-            written: d.rowsWritten,
-            status: d.status,
-            ...(d.expectations.length ? { dropped: checked ? d.rowsDropped / checked : 0 } : {}),
-          }
-          : {}),
-      };
-    }),
-    edges: graph.edges.map((e) => ({ from: e.from, to: e.to })),
-  };
 }
 
 /** Bronze events per minute of arrival (`_ingested_at`) and language, the last 30 minutes. */
@@ -173,26 +131,31 @@ export async function readSentimentMix(
   return rows.map((r) => ({ minute: ms(r.minute), label: String(r.label), count: Number(r.n) }));
 }
 
-/** The `limit` most recently scored tweets with their text from silver, newest first. */
-export async function readLatest(
+/** The `limit` most recently scored tweets with their silver row, newest first. */
+export async function readLatestScored(
   conn: DuckDBConnection,
   limit = 12,
-): Promise<LiveSnapshot["latest"]> {
+): Promise<SnapshotPost[]> {
   if (!(await tableExists(conn, "sentiment")) || !(await tableExists(conn, "silver"))) return [];
   const rows = await query(
     conn,
     `with g as (select id, label, score, scored_at from sentiment
-                order by scored_at desc, id desc limit ${Math.floor(limit)})
-     select g.id, g.label, g.score, g.scored_at,
-            (select any_value(s.text) from silver s where cast(s.id as varchar) = g.id) as text
-     from g order by g.scored_at desc, g.id desc`,
+                order by scored_at desc, id desc limit ${Math.floor(limit)}),
+          s as (select cast(id as varchar) as id, any_value(text) as text,
+                       any_value(created_at) as created_at, any_value(source) as source,
+                       any_value(lang) as lang
+                from silver where cast(id as varchar) in (select id from g) group by 1)
+     select g.id, g.label, g.score, s.text, s.created_at, s.source, s.lang
+     from g left join s using (id) order by g.scored_at desc, g.id desc`,
   );
   return rows.map((r) => ({
     id: String(r.id),
+    createdAt: r.created_at instanceof Date ? r.created_at.toISOString() : null,
+    source: String(r.source ?? ""),
+    lang: r.lang === null || r.lang === undefined ? null : String(r.lang),
     text: String(r.text ?? ""),
     label: String(r.label),
     score: Number(r.score),
-    scoredAt: ms(r.scored_at),
   }));
 }
 
