@@ -28,9 +28,10 @@ function procStats(pid: number): { cpu: number; peakMiB: number } | undefined {
     const stat = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
     const status = Deno.readTextFileSync(`/proc/${pid}/status`);
     const hwm = /VmHWM:\s+(\d+)\s+kB/.exec(status);
+    if (!hwm) return undefined; // exited (a zombie has no memory figures)
     return {
       cpu: (Number(stat[11]) + Number(stat[12])) / 100,
-      peakMiB: hwm ? Math.round(Number(hwm[1]) / 1024) : NaN,
+      peakMiB: Math.round(Number(hwm[1]) / 1024),
     };
   } catch {
     return undefined;
