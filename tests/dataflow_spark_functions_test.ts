@@ -9,6 +9,10 @@ import { PipelineError } from "../lib/dataflow/errors.ts";
 import { installSparkFunctions } from "../lib/dataflow/spark/macros.ts";
 import { translate, type TranslateOptions } from "../lib/dataflow/translate.ts";
 import { tokenize } from "../lib/dataflow/tokens.ts";
+import { parsePipeline } from "../lib/dataflow/parse.ts";
+import { runUpdate } from "../lib/dataflow/run.ts";
+import { query } from "../lib/db.ts";
+import { workspace, writeLakeFile } from "./fixtures/dataflow/support.ts";
 
 const where = { file: "spark.sql", dataset: "t" };
 const resolver = {
@@ -325,5 +329,35 @@ Deno.test("spark functions: a function without Spark's meaning here is an error 
       assert.match(e.message, message);
       return true;
     });
+  }
+});
+
+Deno.test("spark functions: a pipeline reads a field through an array of structs as Spark does", async () => {
+  const ws = await workspace();
+  try {
+    await writeLakeFile(
+      ws.lake,
+      "raw/w/0001.json",
+      [
+        { city: "Oslo", weather: [{ main: "Rain", id: 500 }, { main: "Mist", id: 701 }] },
+        { city: "Rome", weather: [{ main: "Clear", id: 800 }] },
+      ].map((x) => JSON.stringify(x)).join("\n") + "\n",
+    );
+    const pipeline = parsePipeline(
+      `CREATE OR REFRESH STREAMING TABLE w AS
+       SELECT city, weather.main AS mains, size(weather) AS n, weather[0].main AS first
+       FROM STREAM read_files('raw/w', format => 'json')`,
+      "w.sql",
+    );
+    await runUpdate({ pipeline, lake: ws.lake, db: ws.db });
+    await withDb(ws.db, async (conn) => {
+      const rows = await query(conn, "SELECT city, mains, n, first FROM w ORDER BY city");
+      assert.deepEqual(rows.map((r) => [r.city, r.mains, Number(r.n), r.first]), [
+        ["Oslo", ["Rain", "Mist"], 2, "Rain"],
+        ["Rome", ["Clear"], 1, "Clear"],
+      ]);
+    });
+  } finally {
+    await ws.remove();
   }
 });

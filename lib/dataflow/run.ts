@@ -41,7 +41,7 @@ import {
 import { count, describeColumns, duckMessage, widen } from "./sql.ts";
 import { ensureState, FILES, OFFSETS, resetState, SCHEMAS, writeEventLog } from "./state.ts";
 import { installSparkFunctions } from "./spark/macros.ts";
-import { type SourceSpec, sqlString, translate } from "./translate.ts";
+import { type SourceSpec, sqlString, translate, withListFields } from "./translate.ts";
 import { duckType, parseType, type TypeTree } from "./types.ts";
 
 export type {
@@ -353,16 +353,25 @@ async function writeBatch(
 
   phase("describe");
   let sourceIndex = 0;
-  const sql = translate(d.query, ctx.names, {
-    ref: (r, aliased) => {
-      const up = ctx.plan.byName.get(lower(r.name))!.dataset.name;
-      const range = r.stream && mode === "append" ? ranges.get(lower(up)) : undefined;
-      if (!range) return ident(up);
-      const rel = `(SELECT * FROM ${ident(up)} WHERE rowid >= ${range[0]})`;
-      return aliased ? rel : `${rel} AS ${ident(r.name)}`;
-    },
-    source: () => loaded[sourceIndex++].view,
-  }, where);
+  const sql = await withListFields(conn, (listFields) => {
+    sourceIndex = 0;
+    return translate(
+      d.query,
+      ctx.names,
+      {
+        ref: (r, aliased) => {
+          const up = ctx.plan.byName.get(lower(r.name))!.dataset.name;
+          const range = r.stream && mode === "append" ? ranges.get(lower(up)) : undefined;
+          if (!range) return ident(up);
+          const rel = `(SELECT * FROM ${ident(up)} WHERE rowid >= ${range[0]})`;
+          return aliased ? rel : `${rel} AS ${ident(r.name)}`;
+        },
+        source: () => loaded[sourceIndex++].view,
+      },
+      where,
+      { listFields },
+    );
+  });
 
   let columns: { name: string; type: string }[];
   try {

@@ -5,11 +5,13 @@
  * resolver; `==`, double-quoted strings, backquoted names, `current_timestamp()`
  * and `element_at` are rewritten.
  */
+import type { DuckDBConnection } from "../db.ts";
 import { PipelineError } from "./errors.ts";
 import { splitTopLevel } from "./parse.ts";
 import { CAST_FUNCTIONS, castSql, sparkType } from "./spark/casts.ts";
 import { FUNCTIONS, PLACES_SUFFIX } from "./spark/functions.ts";
 import { sparkStringValue } from "./spark/patterns.ts";
+import { describeColumns } from "./sql.ts";
 import { isWord, significant, type Token } from "./tokens.ts";
 
 /** A reference to another dataset of the pipeline. */
@@ -125,10 +127,19 @@ export interface TranslateOptions {
    * invalid cast or a division by zero is an error; false gives the legacy NULL results.
    */
   ansi?: boolean;
+  /**
+   * Field accesses through an array of structs (`weather.main` where `weather` is an
+   * array), as lower-case `path.field`: each becomes the array of that field, as in Spark.
+   * Found from DuckDB's binder by `withListFields`.
+   */
+  listFields?: ReadonlySet<string>;
 }
 
 /** The options a translation gets when none are given: ANSI mode on. */
-export const DEFAULT_TRANSLATE_OPTIONS: Required<TranslateOptions> = { ansi: true };
+export const DEFAULT_TRANSLATE_OPTIONS: Required<TranslateOptions> = {
+  ansi: true,
+  listFields: new Set(),
+};
 
 /** Words that take parentheses but are not function calls. */
 const NOT_FUNCTION = new Set([
@@ -241,6 +252,7 @@ const EXTRACT_FIELDS: Record<string, string> = {
 /** Walks a query's tokens once and writes DuckDB SQL; see `translate`. */
 class Translator {
   readonly ansi: boolean;
+  readonly listFields: ReadonlySet<string>;
   constructor(
     readonly toks: Token[],
     readonly names: ReadonlySet<string>,
@@ -248,7 +260,9 @@ class Translator {
     readonly where: Where,
     options: TranslateOptions,
   ) {
-    this.ansi = { ...DEFAULT_TRANSLATE_OPTIONS, ...options }.ansi;
+    const o = { ...DEFAULT_TRANSLATE_OPTIONS, ...options };
+    this.ansi = o.ansi;
+    this.listFields = o.listFields;
   }
 
   fail(message: string, line: number): never {
@@ -902,6 +916,27 @@ class Translator {
         i = last + 1;
         continue;
       }
+      // a.b.c through an array of structs: the array of the field.
+      if (this.listFields.size && isName(t) && toks[this.prev(i)]?.text !== ".") {
+        const chain = [i];
+        while (toks[chain.at(-1)! + 1]?.text === "." && isName(toks[chain.at(-1)! + 2])) {
+          chain.push(chain.at(-1)! + 2);
+        }
+        const parts = chain.map((k) => toks[k].value);
+        const k = parts.findIndex((_, m) =>
+          m > 0 && this.listFields.has(parts.slice(0, m + 1).join(".").toLowerCase())
+        );
+        if (k > 0) {
+          primaryStart = out.length;
+          out.push(
+            `list_transform(${parts.slice(0, k).map(ident).join(".")}, lambda __e: __e.${
+              parts.slice(k).map(ident).join(".")
+            })`,
+          );
+          i = chain.at(-1)! + 1;
+          continue;
+        }
+      }
       // x[i]: 0-based for arrays; x['k'] (maps, structs) stays as it is.
       if (t.kind === "op" && t.text === "[" && out.length > primaryStart) {
         const p = toks[this.prev(i)];
@@ -1127,4 +1162,34 @@ export function scan(
     source: (s) => (sources.push(s), "x"),
   }, where);
   return { refs, sources };
+}
+
+const LIST_FIELD =
+  /Cannot extract field '([^']+)' from expression "([^"]+)" because it is not a struct/;
+
+/**
+ * Translates with `make` and binds the result on `conn`; while DuckDB reports a field
+ * taken from an array (`weather.main` where `weather` is an array of structs), translates
+ * again with that path in `listFields`. Returns the SQL (whose binding may still fail
+ * for other reasons: the caller reports those).
+ */
+export async function withListFields(
+  conn: DuckDBConnection,
+  make: (listFields: ReadonlySet<string>) => string,
+): Promise<string> {
+  const fields = new Set<string>();
+  let sql = make(fields);
+  for (let tries = 0; tries < 16; tries++) {
+    try {
+      await describeColumns(conn, `(${sql})`);
+      return sql;
+    } catch (e) {
+      const m = LIST_FIELD.exec(e instanceof Error ? e.message : String(e));
+      const path = m && `${m[2].replaceAll('"', "")}.${m[1]}`.toLowerCase();
+      if (!path || fields.has(path)) return sql;
+      fields.add(path);
+      sql = make(fields);
+    }
+  }
+  return sql;
 }
