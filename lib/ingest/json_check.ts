@@ -5,7 +5,10 @@
  * events at full speed. Agrees with `JSON.parse` on valid UTF-8 input within the limits
  * (tests compare the two).
  */
-import { MAX_JSON_DEPTH, MAX_LINE_BYTES, type UnreadableReason } from "./limits.ts";
+import { MAX_JSON_DEPTH, MAX_LINE_BYTES } from "./limits.ts";
+
+/** Why a line can't be read at all, for messages and counters. */
+export type UnreadableReason = "invalid-utf8" | "too-deep" | "too-long";
 
 let tooDeep = false;
 let buf: Uint8Array = new Uint8Array(0);

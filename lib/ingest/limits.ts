@@ -1,19 +1,15 @@
 /**
- * What makes a raw line unreadable, in one place: ingest counts such a line as malformed
- * (and keeps it exactly as delivered), and the dataflow rescues it instead of parsing it.
- * A line is readable when it is valid UTF-8, at most {@link MAX_LINE_BYTES} long, and nests
- * objects and arrays at most {@link MAX_JSON_DEPTH} deep.
+ * Limits on one line (one event) of a raw lake file, shared by ingest (which counts a line
+ * past them as malformed) and the dataflow (which rescues it whole into `_rescued_data`
+ * instead of parsing it). Both sides read these constants; define them nowhere else.
  */
 
 /**
- * Deepest nesting of objects and arrays a readable line may have (the top-level object is
- * depth 1). Real events nest far less (an X event with includes: 5; a Jetstream post with an
- * embed: 7), while a few KB of `[[[[…` makes JSON readers slow or crash.
+ * Deepest nesting of objects and arrays a line may have to be parsed: the default of
+ * Jackson's `StreamReadConstraints.maxNestingDepth`, which Spark's JSON reader (and so
+ * Databricks) enforces. `{"a":{"b":1}}` has depth 2.
  */
-export const MAX_JSON_DEPTH = 64;
+export const MAX_JSON_DEPTH = 1000;
 
-/** Longest readable line, in bytes (without its newline): far above any X or Jetstream event. */
-export const MAX_LINE_BYTES = 1024 * 1024;
-
-/** Why a line is not readable, for messages and counters. */
-export type UnreadableReason = "invalid-utf8" | "too-deep" | "too-long";
+/** Longest line, in bytes (without its line break), that is parsed: 16 MiB. */
+export const MAX_LINE_BYTES = 16 * 1024 * 1024;
