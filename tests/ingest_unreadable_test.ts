@@ -60,6 +60,7 @@ Deno.test("ingest limits: replay counts unreadable lines as malformed and keeps 
       source: replaySource({ input }),
       lake,
       spillDir: join(tmp, "spill"),
+      batch: { maxBytes: 4 * MAX_LINE_BYTES },
       handleSignals: false,
     });
     assert.equal(r.events, 5);

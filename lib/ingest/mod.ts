@@ -12,6 +12,7 @@ import {
   INGEST_DEFAULTS,
   type RetryPolicy,
 } from "./config.ts";
+import { acquireIngestLock, IngestRunningError, LOCK_TTL_MS } from "./lock.ts";
 import { spillLake, uploadSpill } from "./spill.ts";
 import type { IngestStats, Source } from "./types.ts";
 import { BatchWriter } from "./writer.ts";
@@ -22,6 +23,7 @@ export { type ReplayOptions, replaySource } from "./replay.ts";
 export { currentRules, loadRules, syncRules, xSource, type XSourceOptions } from "./x.ts";
 export { type JetstreamOptions, jetstreamSource } from "./jetstream.ts";
 export { LakeUnreachableError } from "./writer.ts";
+export { IngestRunningError, LOCK_TTL_MS };
 export { type LatestEvent, latestEvents, latestFiles, summarizeEvent } from "./latest.ts";
 
 /** Why an ingest run ended. */
@@ -53,6 +55,8 @@ export interface IngestOptions {
   retry?: Partial<RetryPolicy>;
   /** Spill folder for events the lake would not take (default `out/spill`). */
   spillDir?: string;
+  /** The spill itself, as a lake (default: the folder for this lake under `spillDir`). */
+  spill?: Lake;
   /** Stops the run when aborted (buffered events are flushed first). */
   signal?: AbortSignal;
   /** Stop cleanly on Ctrl-C / SIGTERM (default true). */
@@ -63,6 +67,8 @@ export interface IngestOptions {
   progressIntervalMs?: number;
   /** Where messages from the source go (default: stderr). */
   log?: (message: string) => void;
+  /** How long the ingest lock lives without a heartbeat (default {@link LOCK_TTL_MS}). */
+  lockTtlMs?: number;
 }
 
 /** Thrown when a run fails after flushing; carries the stats of what was kept. */
@@ -88,27 +94,65 @@ function onSignals(handler: () => void): () => void {
  */
 export async function ingest(options: IngestOptions): Promise<IngestResult> {
   const t0 = performance.now();
-  const lake = typeof options.lake === "string" ? openLake(options.lake) : options.lake;
-  const source = options.source;
-  const spillDir = options.spillDir ?? INGEST_DEFAULTS.spillDir;
-  const log = options.log ?? ((m: string) => console.error(m));
   const max = options.maxEvents;
   if (max !== undefined && !(max >= 0)) throw new Error(`maxEvents must be >= 0, got ${max}`);
+  const lake = typeof options.lake === "string" ? openLake(options.lake) : options.lake;
+  const log = options.log ?? ((m: string) => console.error(m));
 
-  const recovered = await uploadSpill(spillDir, lake).catch((e) => {
+  const stop = new AbortController();
+  let lockLost: Error | undefined;
+  const lock = await acquireIngestLock(lake, options.source.name, {
+    ttlMs: options.lockTtlMs,
+    log,
+    onLost: (e) => {
+      lockLost = e;
+      stop.abort("failure");
+    },
+  }).catch((e) => {
+    if (typeof options.lake === "string") lake.close?.();
+    throw e;
+  });
+  try {
+    return await ingestLocked(options, lake, log, stop, () => lockLost, t0);
+  } finally {
+    await lock.release().catch((e) => log(`could not release the ingest lock: ${e.message}`));
+    if (typeof options.lake === "string") lake.close?.();
+  }
+}
+
+async function ingestLocked(
+  options: IngestOptions,
+  lake: Lake,
+  log: (message: string) => void,
+  stop: AbortController,
+  lockLost: () => Error | undefined,
+  t0: number,
+): Promise<IngestResult> {
+  const source = options.source;
+  const max = options.maxEvents;
+  const spillDir = options.spillDir ?? INGEST_DEFAULTS.spillDir;
+  const spill = options.spill ?? spillLake(spillDir, lake);
+  const upload = await uploadSpill(spill, lake).catch((e) => {
     throw new Error(
       `could not upload the spill of an earlier run to ${lake.url}: ${(e as Error).message}`,
       { cause: e },
     );
   });
-  if (recovered) log(`uploaded ${recovered} file(s) left in the spill by an earlier run`);
+  if (upload.files || upload.skipped) {
+    log(
+      `uploaded ${upload.files} file(s) (${upload.events} events) left in the spill by an ` +
+        `earlier run` +
+        (upload.skipped ? `; ${upload.skipped} spilled events were already in the lake` : ""),
+    );
+  }
+  const recovered = upload.files;
 
   const writer = new BatchWriter({
     lake,
     source: source.name,
     limits: { ...DEFAULT_BATCH, ...options.batch },
     retry: { ...DEFAULT_RETRY, ...options.retry },
-    spill: spillLake(spillDir, lake),
+    spill,
     onFile: () => report(),
   });
   const stats = (): IngestStats => ({
@@ -118,8 +162,7 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
   });
   const report = () => options.onProgress?.(stats());
 
-  const stop = new AbortController();
-  let stoppedBy: StopReason = "end";
+  let stoppedBy: StopReason = stop.signal.aborted ? "failure" : "end";
   const halt = (why: StopReason) => {
     if (!stop.signal.aborted) {
       stoppedBy = why;
@@ -179,8 +222,7 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
   } catch (e) {
     failure ??= e;
   }
-  failure ??= writer.failure;
-  if (typeof options.lake === "string") lake.close?.();
+  failure ??= writer.failure ?? lockLost();
   const result: IngestResult = {
     ...stats(),
     stoppedBy: failure ? "failure" : stoppedBy,

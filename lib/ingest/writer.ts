@@ -1,12 +1,16 @@
 /**
  * The batch writer: collects events into NDJSON files under
  * `raw/<source>/date=YYYY-MM-DD/<time>-<seq>-<run>.ndjson`, rotating by count, bytes and
- * age, putting each file in one atomic write (retried), then the source's checkpoint.
- * When the lake stays unreachable, the file and everything after it go to the spill.
+ * age. A file with a source cursor is stored as one atomic fact (see `checkpoint.ts`): the
+ * cursor is put naming the file as pending, then the file in one atomic write (retried).
+ * When the lake stays unreachable, the file and everything after it go to the spill, each
+ * with the positions it covers.
  */
 import type { Lake } from "../lake/types.ts";
+import { encodeStoredCursor, mergeCursor, readCheckpoint } from "./checkpoint.ts";
 import type { BatchLimits, RetryPolicy } from "./config.ts";
-import type { Checkpoint, Chunk } from "./types.ts";
+import { encodeSpillRecord, type SpillRecord, spillRecordPath } from "./spill.ts";
+import type { Checkpoint, Chunk, LinePositions } from "./types.ts";
 
 /** What the writer reports as it goes. */
 export interface WriterCounters {
@@ -39,6 +43,13 @@ interface Batch {
   /** The checkpoint of the last line: its chunk's function and the lines taken from it. */
   checkpointOf?: (n: number) => Checkpoint;
   checkpointAt: number;
+  /** Runs of consecutive source positions, in line order (when the source gives them). */
+  segments: Segment[];
+}
+
+/** `count` lines whose positions are `first`, `first + 1`, … at `path` in the cursor. */
+export interface Segment extends LinePositions {
+  count: number;
 }
 
 /** Raised when the lake stayed unreachable; what could not be written is in the spill. */
@@ -94,6 +105,17 @@ function inPlace(lines: Uint8Array[], size: number): Uint8Array | undefined {
   return new Uint8Array(first.buffer, first.byteOffset, size);
 }
 
+/** Records that line `i` of a chunk with `positions` joined the batch. */
+function addPosition(segments: Segment[], positions: LinePositions, i: number): void {
+  const at = positions.first + i;
+  const last = segments[segments.length - 1];
+  if (
+    last && last.first + last.count === at &&
+    last.path.join("\u0000") === positions.path.join("\u0000")
+  ) last.count++;
+  else segments.push({ path: positions.path, first: at, count: 1 });
+}
+
 /** Sleeps `ms` milliseconds. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -115,6 +137,10 @@ export class BatchWriter {
   #queued = 0;
   #fatal: unknown;
   #waiters: (() => void)[] = [];
+  /** Per cursor path: the position the batch files in the lake cover. */
+  #committed = new Map<string, unknown>();
+  /** Per cursor path: the position of everything stored (lake or spill). */
+  #reached = new Map<string, unknown>();
 
   /** Creates a writer; nothing touches the lake until the first file is full or flushed. */
   constructor(opts: WriterOptions) {
@@ -132,8 +158,15 @@ export class BatchWriter {
     const { maxEvents, maxBytes } = this.#opts.limits;
     for (let i = 0; i < count; i++) {
       const line = chunk.lines[i];
-      const b = this.#batch ??= { lines: [], bytes: 0, openedAt: Date.now(), checkpointAt: 0 };
+      const b = this.#batch ??= {
+        lines: [],
+        bytes: 0,
+        openedAt: Date.now(),
+        checkpointAt: 0,
+        segments: [],
+      };
       b.lines.push(line);
+      if (chunk.positions) addPosition(b.segments, chunk.positions, i);
       b.bytes += line.length + 1;
       this.counters.events++;
       if (chunk.malformed?.has(i)) this.counters.malformed++;
@@ -187,6 +220,7 @@ export class BatchWriter {
   async close(): Promise<void> {
     this.seal();
     await this.drain();
+    await this.#settleCursors().catch(() => {}); // only tidies: a pending cursor reads the same
   }
 
   async #store(path: string, b: Batch): Promise<void> {
@@ -194,10 +228,23 @@ export class BatchWriter {
     const data = inPlace(b.lines, b.bytes) ?? concatLines(b.lines, b.bytes);
     const checkpoint = b.checkpointOf?.(b.checkpointAt);
     const c = this.counters;
+    let to: unknown;
+    if (checkpoint) {
+      const before = await this.#reachedAt(checkpoint.path);
+      to = mergeCursor(before, checkpoint.value);
+      this.#reached.set(checkpoint.path, to);
+    }
     if (!this.failure) {
       try {
-        await this.#put(path, data);
-        if (checkpoint) await this.#put(checkpoint.path, checkpoint.data);
+        if (checkpoint) {
+          const committed = this.#committed.get(checkpoint.path);
+          await this.#put(
+            checkpoint.path,
+            encodeStoredCursor(committed, { file: path, cursor: to }),
+          );
+          await this.#put(path, data);
+          this.#committed.set(checkpoint.path, to);
+        } else await this.#put(path, data);
         c.files++;
         c.bytes += data.length;
         this.#opts.onFile?.(path);
@@ -206,11 +253,37 @@ export class BatchWriter {
         this.failure = new LakeUnreachableError(this.#opts.lake.url, this.#opts.spill.url, e);
       }
     }
-    // The lake is unreachable: keep the file (and its checkpoint) for the next run.
+    // The lake is unreachable: keep the file, with the positions it covers, for the next run.
+    const record: SpillRecord = {
+      file: path,
+      lines: b.lines.length,
+      ...(checkpoint ? { cursor: checkpoint.path, to } : {}),
+      ...(b.segments.length ? { segments: b.segments } : {}),
+    };
+    // the record first: a spilled file always has one (an orphan record is dropped on upload)
+    await this.#opts.spill.put(spillRecordPath(path), encodeSpillRecord(record));
     await this.#opts.spill.put(path, data);
-    if (checkpoint) await this.#opts.spill.put(checkpoint.path, checkpoint.data);
     c.spilled += b.lines.length;
     this.#opts.onFile?.(path);
+  }
+
+  /** The position reached at a cursor path: read from the lake the first time. */
+  async #reachedAt(path: string): Promise<unknown> {
+    if (!this.#reached.has(path)) {
+      const stored = await readCheckpoint<unknown>(this.#opts.lake, path);
+      this.#committed.set(path, stored);
+      this.#reached.set(path, stored);
+    }
+    return this.#reached.get(path);
+  }
+
+  /** Clears the pending part of every cursor this writer stored (a crash leaves it resolvable). */
+  async #settleCursors(): Promise<void> {
+    if (this.failure) return;
+    for (const [path, cursor] of this.#committed) {
+      if (cursor === undefined) continue;
+      await this.#put(path, encodeStoredCursor(cursor));
+    }
   }
 
   async #put(path: string, data: Uint8Array): Promise<void> {

@@ -101,6 +101,19 @@ export function s3Lake(url: string, opts: S3LakeOptions = {}): Lake {
         throw fail("PUT", path, e);
       }
     },
+    async putIfAbsent(path, data) {
+      try {
+        await client.send(
+          new PutObjectCommand({ Bucket: bucket, Key: key(path), Body: data, IfNoneMatch: "*" }),
+        );
+        return true;
+      } catch (e) {
+        const status = (e as { $metadata?: { httpStatusCode?: number } })?.$metadata
+          ?.httpStatusCode;
+        if (status === 412 || status === 409) return false;
+        throw fail("PUT", path, e);
+      }
+    },
     get,
     async list(sub) {
       // A prefix names a folder: `raw/x` lists `raw/x/…`, not `raw/xyz`.
@@ -152,6 +165,15 @@ export function s3Lake(url: string, opts: S3LakeOptions = {}): Lake {
       await Deno.writeFile(temp, await get(path));
       await Deno.rename(temp, local);
       return local;
+    },
+    async exists(path) {
+      try {
+        await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key(path) }));
+        return true;
+      } catch (e) {
+        if (isNotFound(e)) return false;
+        throw fail("HEAD", path, e);
+      }
     },
     async delete(path) {
       try {
