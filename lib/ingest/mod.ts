@@ -198,7 +198,7 @@ async function ingestLocked(
             break;
           }
           if (writer.backlog > 1) await writer.ready(1);
-          if (writer.failure) {
+          if (writer.failure || writer.fatal) {
             halt("failure");
             break;
           }

@@ -6,6 +6,7 @@
  * When the lake stays unreachable, the file and everything after it go to the spill, each
  * with the positions it covers.
  */
+import { isPermanent } from "../lake/errors.ts";
 import type { Lake } from "../lake/types.ts";
 import { encodeStoredCursor, mergeCursor, readCheckpoint } from "./checkpoint.ts";
 import type { BatchLimits, RetryPolicy } from "./config.ts";
@@ -148,6 +149,11 @@ export class BatchWriter {
     this.#now = opts.now ?? (() => new Date());
   }
 
+  /** The error that stopped storing for good (a permanent lake error), if any. */
+  get fatal(): unknown {
+    return this.#fatal;
+  }
+
   /** Files sealed but not yet stored. */
   get backlog(): number {
     return this.#queued;
@@ -250,6 +256,7 @@ export class BatchWriter {
         this.#opts.onFile?.(path);
         return;
       } catch (e) {
+        if (isPermanent(e)) throw e; // the lake said no for good: spilling would hide it
         this.failure = new LakeUnreachableError(this.#opts.lake.url, this.#opts.spill.url, e);
       }
     }
@@ -292,7 +299,7 @@ export class BatchWriter {
       try {
         return await this.#opts.lake.put(path, data);
       } catch (e) {
-        if (attempt >= attempts) throw e;
+        if (attempt >= attempts || isPermanent(e)) throw e;
         await sleep(Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)));
       }
     }
