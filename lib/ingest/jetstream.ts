@@ -54,7 +54,7 @@ export function wanted(
 
 /** Bluesky Jetstream as a source (lake folder `raw/jetstream/`). */
 export function jetstreamSource(opts: JetstreamOptions = {}): Source {
-  return { name: "jetstream", events: (ctx) => jetEvents(opts, ctx) };
+  return { name: "jetstream", live: true, events: (ctx) => jetEvents(opts, ctx) };
 }
 
 async function* jetEvents(opts: JetstreamOptions, ctx: SourceContext): AsyncGenerator<Chunk> {

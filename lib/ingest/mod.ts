@@ -13,6 +13,7 @@ import {
   type RetryPolicy,
 } from "./config.ts";
 import { acquireIngestLock, IngestRunningError, LOCK_TTL_MS } from "./lock.ts";
+import { sleepUnlessAborted } from "./queue.ts";
 import { spillLake, uploadSpill } from "./spill.ts";
 import type { IngestStats, Source } from "./types.ts";
 import { BatchWriter } from "./writer.ts";
@@ -67,6 +68,8 @@ export interface IngestOptions {
   progressIntervalMs?: number;
   /** Where messages from the source go (default: stderr). */
   log?: (message: string) => void;
+  /** For a live source, how often events held in memory are retried into the spill (default 5 s). */
+  heldRetryMs?: number;
   /** How long the ingest lock lives without a heartbeat (default {@link LOCK_TTL_MS}). */
   lockTtlMs?: number;
 }
@@ -222,6 +225,9 @@ async function ingestLocked(
   } catch (e) {
     failure ??= e;
   }
+  if (writer.counters.held > 0 && source.live) {
+    await keepHeld(writer, source.name, spill.url, options, log);
+  }
   failure ??= writer.failure ?? lockLost();
   const result: IngestResult = {
     ...stats(),
@@ -232,8 +238,58 @@ async function ingestLocked(
   report();
   if (failure) {
     const why = failure instanceof Error ? failure.message : String(failure);
-    const kept = result.spilled ? ` (${result.spilled} event(s) saved to the spill)` : "";
-    throw new IngestError(`ingest from ${source.name} stopped: ${why}${kept}`, result, failure);
+    throw new IngestError(
+      `ingest from ${source.name} stopped: ${why}. ${whereEvents(result, spill.url, source)}`,
+      result,
+      failure,
+    );
   }
   return result;
+}
+
+/** Exactly where the accepted events of a run are: lake, spill, neither. */
+export function whereEvents(s: IngestStats, spillUrl: string, source: Source): string {
+  let text = `Of ${s.events} events accepted, ${s.stored} are in the lake (${s.files} files), ` +
+    `${s.spilled} in the spill ${spillUrl}`;
+  if (s.held > 0) {
+    text += source.live
+      ? `, and ${s.held} in neither: they were held in memory until the stop and are lost`
+      : `, and ${s.held} in neither: the source's cursor stays before them, so the next run ` +
+        `delivers them again`;
+  }
+  return text;
+}
+
+/**
+ * A live source can't deliver again what neither the lake nor the spill took: keep those
+ * events in memory, retry the spill, and end only once they are stored or on a second stop.
+ */
+async function keepHeld(
+  writer: BatchWriter,
+  name: string,
+  spillUrl: string,
+  options: IngestOptions,
+  log: (message: string) => void,
+): Promise<void> {
+  const retryMs = options.heldRetryMs ?? 5_000;
+  const giveUp = new AbortController();
+  const removeSignals = options.handleSignals === false
+    ? () => {}
+    : onSignals(() => giveUp.abort());
+  try {
+    const why = (e: unknown) => e instanceof Error ? e.message : String(e);
+    log(
+      `ingest from ${name} stopped reading: ${writer.counters.held} events are held in memory ` +
+        `because neither the lake (${why(writer.failure?.cause)}) nor the spill ${spillUrl} ` +
+        `(${why(writer.spillFailure)}) took them; retrying the spill every ${retryMs / 1000} s ` +
+        `(stop again to give up and lose them)`,
+    );
+    while (writer.counters.held > 0 && !giveUp.signal.aborted) {
+      await sleepUnlessAborted(retryMs, giveUp.signal);
+      if (giveUp.signal.aborted) break;
+      if (await writer.retryHeld() === 0) log(`the held events of ${name} are in the spill now`);
+    }
+  } finally {
+    removeSignals();
+  }
 }

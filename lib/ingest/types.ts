@@ -50,6 +50,11 @@ export interface SourceContext {
 export interface Source {
   /** The lake folder under `raw/` (`x`, `jetstream`). */
   readonly name: string;
+  /**
+   * A live stream (X, Jetstream): what it delivered can't be asked for again, so events
+   * neither the lake nor the spill took are held in memory rather than dropped.
+   */
+  readonly live?: boolean;
   /** Yields chunks until the input ends or `ctx.signal` is aborted. */
   events(ctx: SourceContext): AsyncIterable<Chunk>;
 }
@@ -68,6 +73,10 @@ export interface IngestStats {
   seconds: number;
   /** Events saved to the local spill because the lake was unreachable. */
   spilled: number;
+  /** Events in batch files in the lake (with `spilled` and `held`, all `events`). */
+  stored: number;
+  /** Events neither the lake nor the spill took (a live source holds them in memory). */
+  held: number;
   /** Files uploaded from an earlier run's spill before this run started. */
   recovered: number;
 }

@@ -20,6 +20,10 @@ export interface WriterCounters {
   files: number;
   bytes: number;
   spilled: number;
+  /** Events in batch files in the lake. */
+  stored: number;
+  /** Events neither the lake nor the spill took (held in memory, in order). */
+  held: number;
 }
 
 /** Options of a {@link BatchWriter}. */
@@ -125,7 +129,18 @@ export function sleep(ms: number): Promise<void> {
 /** Collects events into batch files and stores them in order. */
 export class BatchWriter {
   /** Running totals. */
-  readonly counters: WriterCounters = { events: 0, malformed: 0, files: 0, bytes: 0, spilled: 0 };
+  readonly counters: WriterCounters = {
+    events: 0,
+    malformed: 0,
+    files: 0,
+    bytes: 0,
+    spilled: 0,
+    stored: 0,
+    held: 0,
+  };
+  /** Why the spill did not take a file, while files are held in memory. */
+  spillFailure: unknown;
+  #held: { path: string; data: Uint8Array; record: SpillRecord }[] = [];
   /** Set once a write failed for good; later files go straight to the spill. */
   failure: LakeUnreachableError | undefined;
 
@@ -253,6 +268,7 @@ export class BatchWriter {
         } else await this.#put(path, data);
         c.files++;
         c.bytes += data.length;
+        c.stored += b.lines.length;
         this.#opts.onFile?.(path);
         return;
       } catch (e) {
@@ -267,11 +283,34 @@ export class BatchWriter {
       ...(checkpoint ? { cursor: checkpoint.path, to } : {}),
       ...(b.segments.length ? { segments: b.segments } : {}),
     };
-    // the record first: a spilled file always has one (an orphan record is dropped on upload)
-    await this.#opts.spill.put(spillRecordPath(path), encodeSpillRecord(record));
-    await this.#opts.spill.put(path, data);
-    c.spilled += b.lines.length;
-    this.#opts.onFile?.(path);
+    this.#held.push({ path, data, record });
+    c.held += record.lines;
+    await this.retryHeld();
+  }
+
+  /**
+   * Tries to put the files held in memory into the spill, oldest first (order keeps the
+   * positions right: nothing is spilled while an older file is still held). Returns how
+   * many are still held.
+   */
+  async retryHeld(): Promise<number> {
+    while (this.#held.length) {
+      const { path, data, record } = this.#held[0];
+      try {
+        // the record first: a spilled file always has one (an orphan record is dropped on upload)
+        await this.#opts.spill.put(spillRecordPath(path), encodeSpillRecord(record));
+        await this.#opts.spill.put(path, data);
+      } catch (e) {
+        this.spillFailure = e;
+        return this.#held.length;
+      }
+      this.#held.shift();
+      this.counters.held -= record.lines;
+      this.counters.spilled += record.lines;
+      this.spillFailure = undefined;
+      this.#opts.onFile?.(path);
+    }
+    return 0;
   }
 
   /** The position reached at a cursor path: read from the lake the first time. */

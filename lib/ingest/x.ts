@@ -246,6 +246,7 @@ export function streamMessageErrors(line: string): string | undefined {
 export function xSource(opts: XSourceOptions = {}): Source {
   return {
     name: "x",
+    live: true,
     events: (ctx) => xEvents(opts, ctx),
   };
 }

@@ -97,3 +97,66 @@ export function compare(
   for (const id of counts.keys()) if (!known.has(id)) unexpected++;
   return { lost, duplicated, unexpected };
 }
+
+/** Columns whose values depend on when or in which file a row landed, not on the events. */
+const VOLATILE = new Set([
+  "_metadata",
+  "_source_file",
+  "_ingested_at",
+  "ingested_at",
+  "_update_id",
+  "_quarantined_at",
+  "scored_at",
+]);
+
+/**
+ * Row count and an order-independent checksum (sum of row hashes, volatile columns left out)
+ * of every table in the DuckDB file `db` except the engine's own bookkeeping (`_…`,
+ * `event_log`), whose rows name files and updates.
+ */
+export async function tableFingerprints(db: string): Promise<Record<string, string>> {
+  const { query, withDb } = await import("../../lib/db.ts");
+  return await withDb(db, async (conn) => {
+    const out: Record<string, string> = {};
+    const tables = await query(
+      conn,
+      `SELECT table_name AS t FROM information_schema.tables
+       WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY 1`,
+    );
+    for (const { t } of tables) {
+      const name = String(t);
+      if (name.startsWith("_") || name === "event_log") continue;
+      const cols = (await query(conn, `SELECT column_name AS c FROM (DESCRIBE "${name}")`))
+        .map((r) => String(r.c)).filter((c) => !VOLATILE.has(c)).map((c) => `"${c}"`);
+      const [r] = await query(
+        conn,
+        `SELECT count(*)::VARCHAR || ':' || coalesce(sum(hash(${cols.join(", ")})), 0)::VARCHAR
+           AS f FROM "${name}"`,
+      );
+      out[name] = String(r.f);
+    }
+    return out;
+  });
+}
+
+/** Runs the pipeline child (see pipeline_child.ts) and waits for it. */
+export async function runPipelineChild(
+  cfg: import("./pipeline_child.ts").PipelineChildConfig,
+): Promise<ChildRun> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      new URL("./pipeline_child.ts", import.meta.url).pathname,
+      JSON.stringify(cfg),
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return {
+    code: out.code,
+    killed: out.signal === "SIGKILL",
+    stderr: dec.decode(out.stderr),
+    stdout: dec.decode(out.stdout),
+  };
+}
