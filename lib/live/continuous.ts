@@ -147,6 +147,8 @@ export async function runContinuous(options: ContinuousOptions): Promise<Continu
     bytes: 0,
     seconds: 0,
     spilled: 0,
+    stored: 0,
+    held: 0,
     recovered: 0,
   };
   let cycles = 0;
