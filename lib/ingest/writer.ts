@@ -251,14 +251,19 @@ export class BatchWriter {
     const c = this.counters;
     let to: unknown;
     if (checkpoint) {
-      const before = await this.#reachedAt(checkpoint.path);
-      to = mergeCursor(before, checkpoint.value);
+      // the stored position is read from the lake the first time; an unreachable lake leaves
+      // it unknown here, which is safe for the spill: an upload merges with the lake's cursor
+      await this.#loadCommitted(checkpoint.path).catch(() => {});
+      to = mergeCursor(this.#reached.get(checkpoint.path), checkpoint.value);
       this.#reached.set(checkpoint.path, to);
     }
     if (!this.failure) {
       try {
         if (checkpoint) {
+          await this.#loadCommitted(checkpoint.path);
           const committed = this.#committed.get(checkpoint.path);
+          to = mergeCursor(committed, to);
+          this.#reached.set(checkpoint.path, to);
           await this.#put(
             checkpoint.path,
             encodeStoredCursor(committed, { file: path, cursor: to }),
@@ -313,14 +318,12 @@ export class BatchWriter {
     return 0;
   }
 
-  /** The position reached at a cursor path: read from the lake the first time. */
-  async #reachedAt(path: string): Promise<unknown> {
-    if (!this.#reached.has(path)) {
-      const stored = await readCheckpoint<unknown>(this.#opts.lake, path);
-      this.#committed.set(path, stored);
-      this.#reached.set(path, stored);
-    }
-    return this.#reached.get(path);
+  /** Reads the stored position of a cursor path from the lake, once. */
+  async #loadCommitted(path: string): Promise<void> {
+    if (this.#committed.has(path)) return;
+    const stored = await readCheckpoint<unknown>(this.#opts.lake, path);
+    this.#committed.set(path, stored);
+    this.#reached.set(path, mergeCursor(stored, this.#reached.get(path)));
   }
 
   /** Clears the pending part of every cursor this writer stored (a crash leaves it resolvable). */

@@ -110,6 +110,7 @@ function onSignals(handler: () => void): () => void {
 function tracked(source: Source, tracker: ArrivalTracker): Source {
   return {
     name: source.name,
+    live: source.live,
     async *events(ctx) {
       for await (const chunk of source.events(ctx)) {
         tracker.arrive(chunk.lines);

@@ -2,6 +2,8 @@
  * Fault injection for lakes: a wrapper that kills its own process (SIGKILL, no cleanup, like
  * a power cut) or fails writes at a chosen put, for the crash experiments in this folder.
  */
+import { dirname } from "node:path";
+import { TEMP_SUFFIX } from "../../lib/lake/local.ts";
 import type { Lake } from "../../lib/lake/types.ts";
 
 /** Where a fault strikes: the `nth` (1-based) put whose path matches `match`. */
@@ -9,8 +11,11 @@ export interface FaultPoint {
   /** A regular expression on the lake path. */
   match: string;
   nth: number;
-  /** Kill before the put, after it, or make this put and every later one fail. */
-  when: "before" | "after" | "fail-from";
+  /**
+   * Kill before the put, after it, halfway through writing it (`torn`: half the bytes in the
+   * local lake's temp file), or make this put and every later one fail.
+   */
+  when: "before" | "after" | "torn" | "fail-from";
 }
 
 /** `lake` with `fault` armed; `onPut` sees each path put (for counting points). */
@@ -26,6 +31,15 @@ export function faultyLake(lake: Lake, fault?: FaultPoint, onPut?: (path: string
       if (hit && fault!.when === "fail-from") failing = true;
       if (failing) throw new Error(`injected failure putting ${path}`);
       if (hit && fault!.when === "before") Deno.kill(Deno.pid, "SIGKILL");
+      if (hit && fault!.when === "torn") {
+        const target = await lake.localPath(path);
+        await Deno.mkdir(dirname(target), { recursive: true });
+        await Deno.writeFile(
+          `${target}.${crypto.randomUUID()}${TEMP_SUFFIX}`,
+          data.subarray(0, data.length >> 1),
+        );
+        Deno.kill(Deno.pid, "SIGKILL");
+      }
       await lake.put(path, data);
       onPut?.(path);
       if (hit && fault!.when === "after") Deno.kill(Deno.pid, "SIGKILL");

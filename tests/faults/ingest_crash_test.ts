@@ -18,6 +18,7 @@ const POINTS: { name: string; lake?: FaultPoint; spill?: FaultPoint; failLake?: 
     lake: { match: FILE, nth: 2, when: "after" },
   },
   { name: "after a cursor, before its file", lake: { match: CURSOR, nth: 3, when: "after" } },
+  { name: "halfway through writing a batch file", lake: { match: FILE, nth: 2, when: "torn" } },
   { name: "before the first cursor", lake: { match: CURSOR, nth: 1, when: "before" } },
   { name: "after the last file", lake: { match: FILE, nth: 5, when: "after" } },
   {

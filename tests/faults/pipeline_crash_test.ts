@@ -11,6 +11,10 @@ import { runPipelineChild, tableFingerprints } from "./support.ts";
 
 const KILLS: { name: string; kill: PipelineKill }[] = [
   {
+    name: "ingest, halfway through writing a batch file",
+    kill: { stage: "ingest", at: { match: "^raw/", nth: 2, when: "torn" } },
+  },
+  {
     name: "ingest, after a batch file",
     kill: { stage: "ingest", at: { match: "^raw/", nth: 3, when: "after" } },
   },
