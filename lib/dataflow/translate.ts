@@ -1053,7 +1053,8 @@ export function sparkColumnName(sig: Token[]): string | undefined {
     }
   }
   if (
-    isName(last) && before && before.text !== "." && !KEYWORDS.has(last.text.toLowerCase()) &&
+    isName(last) && before && before.text !== "." &&
+    !["end", "null", "true", "false"].includes(last.text.toLowerCase()) &&
     (isName(before) || before.text === ")" || before.kind === "string" ||
       before.kind === "number")
   ) return undefined;
