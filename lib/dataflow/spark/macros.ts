@@ -39,9 +39,9 @@ function macros(v: Variant): string[] {
     integral(`spark_smallint${sfx}`, "SMALLINT", v),
     integral(`spark_int${sfx}`, "INTEGER", v),
     integral(`spark_bigint${sfx}`, "BIGINT", v),
-    `spark_float${sfx}(x VARCHAR) AS ${cast}(trim(x) AS FLOAT),
+    `spark_float${sfx}(x VARCHAR) AS ${cast}(x AS FLOAT),
       (x TIMESTAMP) AS CAST(epoch(x) AS FLOAT), (x) AS ${cast}(x AS FLOAT)`,
-    `spark_double${sfx}(x VARCHAR) AS ${cast}(trim(x) AS DOUBLE),
+    `spark_double${sfx}(x VARCHAR) AS ${cast}(x AS DOUBLE),
       (x TIMESTAMP) AS epoch(x), (x) AS ${cast}(x AS DOUBLE)`,
     `spark_boolean${sfx}(x VARCHAR) AS CASE
         WHEN x IS NULL THEN NULL
@@ -51,7 +51,11 @@ function macros(v: Variant): string[] {
       (x) AS ${cast}(x AS BOOLEAN)`,
     `spark_date${sfx}(x VARCHAR) AS ${cast}(spark_date_text(x) AS DATE),
       (x DATE) AS x, (x TIMESTAMP) AS CAST(x AS DATE), (x) AS ${cast}(x AS DATE)`,
-    `spark_timestamp${sfx}(x VARCHAR) AS timezone('UTC', ${cast}(trim(x) AS TIMESTAMPTZ)),
+    // A string with a UTC offset is converted to UTC (slower: only when one is there).
+    String.raw`spark_timestamp${sfx}(x VARCHAR) AS CASE
+        WHEN regexp_matches(x, '[+-][0-9][0-9]:?[0-9][0-9]\s*$')
+        THEN timezone('UTC', ${cast}(x AS TIMESTAMPTZ))
+        ELSE ${cast}(x AS TIMESTAMP) END,
       (x TIMESTAMP) AS x, (x DATE) AS CAST(x AS TIMESTAMP),
       (x BIGINT) AS make_timestamp(x * 1000000),
       (x DOUBLE) AS make_timestamp(CAST(round(x * 1000000) AS BIGINT)),
@@ -98,9 +102,9 @@ function macros(v: Variant): string[] {
 
 /** Macros whose meaning does not depend on ANSI mode. */
 const COMMON = [
-  String.raw`spark_int_text(x) AS regexp_replace(trim(x), '^([+-]?[0-9]+)\.[0-9]*$', '\1')`,
+  String.raw`spark_int_text(x) AS regexp_replace(x, '^\s*([+-]?[0-9]+)\.[0-9]*\s*$', '\1')`,
   String.raw`spark_date_text(x) AS regexp_replace(regexp_replace(
-      regexp_extract(trim(x), '^[^ T]*'), '^([+-]?[0-9]{4,})$', '\1-01-01'),
+      regexp_extract(x, '^\s*([^ T]*)', 1), '^([+-]?[0-9]{4,})$', '\1-01-01'),
       '^([+-]?[0-9]{4,}-[0-9]{1,2})$', '\1-01')`,
   `spark_index_zero(x MAP(VARCHAR, VARCHAR), i) AS false, (x, i) AS i = 0`,
   `spark_index_outside(x MAP(VARCHAR, VARCHAR), i) AS false, (x, i) AS abs(i) > len(x)`,
