@@ -6,14 +6,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { DEFAULTS } from "../config.ts";
-import {
-  DatabaseBusyError,
-  type DuckDBConnection,
-  ident,
-  query,
-  tableExists,
-  withDb,
-} from "../db.ts";
+import { DatabaseBusyError, type DuckDBConnection, ident, query, withDb } from "../db.ts";
 import { openLake } from "../lake/mod.ts";
 import type { Lake, LakeFile } from "../lake/types.ts";
 import { dropSource, listInput, type LoadedSource, loadSource, sourceLake } from "./autoloader.ts";
@@ -27,7 +20,8 @@ import {
   type PlannedDataset,
   planPipeline,
 } from "./graph.ts";
-import { type Dataset, loadPipeline, type Pipeline } from "./parse.ts";
+import { ensureSchema, quarantineOf, relation, relationExists } from "./names.ts";
+import { type Dataset, openPipeline, type Pipeline } from "./parse.ts";
 import {
   type DatasetResult,
   emptyResult,
@@ -55,6 +49,10 @@ export const DEDUPE_PROPERTY = "tweetlake.dedupeKeys";
 export interface UpdateOptions {
   /** A pipeline file path, or a parsed pipeline. */
   pipeline?: string | Pipeline;
+  /** A pipeline settings file (bundle YAML or pipeline JSON), instead of `pipeline`. */
+  settings?: string;
+  /** Configuration entries applied after the settings' (`--conf key=value`). */
+  conf?: Record<string, string>;
   /** A lake location (folder or `s3://bucket/prefix`) or an opened lake. */
   lake?: string | Lake;
   /** The DuckDB file. */
@@ -106,7 +104,7 @@ function queryError(pd: PlannedDataset, e: unknown, what = "DuckDB rejected the 
   if (e instanceof PipelineError) throw e;
   const d = pd.dataset;
   const m = /LINE (\d+):/.exec(e instanceof Error ? e.message : String(e));
-  const first = d.query.find((t) => t.kind !== "space")?.line ?? d.line;
+  const first = pd.query.find((t) => t.kind !== "space")?.line ?? d.line;
   const line = m ? first + Number(m[1]) - 1 : d.line;
   throw new PipelineError(`${what}: ${duckMessage(e)}`, d.file, line, d.name);
 }
@@ -120,7 +118,8 @@ async function createDeclared(conn: DuckDBConnection, d: Dataset): Promise<void>
       throw new PipelineError(`column ${c.name}: ${duckMessage(e)}`, d.file, c.line, d.name);
     }
   });
-  await conn.run(`CREATE TABLE ${ident(d.name)} (${defs.join(", ")})`);
+  await ensureSchema(conn, d);
+  await conn.run(`CREATE TABLE ${relation(d)} (${defs.join(", ")})`);
 }
 
 async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> {
@@ -131,12 +130,12 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   const mode: WriteMode = ctx.complete.has(key) ? "complete" : "append";
   const result = emptyResult(pd, mode);
   const where = { file: d.file, dataset: d.name };
-  const quarantine = `${d.name}_quarantine`;
+  const table = relation(d);
   const done = () => ({ ...result, seconds: (performance.now() - t0) / 1000 });
 
   if (ctx.refresh.has(key)) {
-    await conn.run(`DROP TABLE IF EXISTS ${ident(d.name)}`);
-    await conn.run(`DROP TABLE IF EXISTS ${ident(quarantine)}`);
+    await conn.run(`DROP TABLE IF EXISTS ${table}`);
+    await conn.run(`DROP TABLE IF EXISTS ${relation(quarantineOf(d))}`);
     await resetState(conn, d.name);
   }
   const waiting = pd.upstream.find((u) => ctx.skipped.has(lower(u)));
@@ -207,9 +206,10 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   // this transaction carry larger, transaction-local rowids); the new offset is the row count.
   const ranges = new Map<string, [number, number]>();
   for (const r of pd.refs) {
-    const up = ctx.plan.byName.get(lower(r.name))!.dataset.name;
+    const upstream = ctx.plan.byName.get(lower(r.name))!.dataset;
+    const up = upstream.name;
     if (ranges.has(lower(up))) continue;
-    const hi = await count(conn, `SELECT count(*) FROM ${ident(up)}`);
+    const hi = await count(conn, `SELECT count(*) FROM ${relation(upstream)}`);
     if (r.stream && mode === "append") {
       const [off] = await query(
         conn,
@@ -220,11 +220,11 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
       ranges.set(lower(up), [lo, hi]);
       result.rowsRead += Math.max(0, hi - lo);
     } else {
-      result.rowsRead += await count(conn, `SELECT count(*) FROM ${ident(up)}`);
+      result.rowsRead += hi;
     }
   }
 
-  const exists = await tableExists(conn, d.name);
+  const exists = await relationExists(conn, d);
   const nothingNew = result.rowsRead === 0 && result.filesRead === 0;
   if (mode === "append" && exists && nothingNew) return done();
   const unknown = pd.sources.findIndex((_, k) => {
@@ -243,16 +243,21 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   }
 
   let sourceIndex = 0;
-  const sql = translate(d.query, ctx.names, {
-    ref: (r, aliased) => {
-      const up = ctx.plan.byName.get(lower(r.name))!.dataset.name;
-      const range = r.stream && mode === "append" ? ranges.get(lower(up)) : undefined;
-      if (!range) return ident(up);
-      const rel = `(SELECT * FROM ${ident(up)} WHERE rowid >= ${range[0]})`;
-      return aliased ? rel : `${rel} AS ${ident(r.name)}`;
-    },
-    source: () => loaded[sourceIndex++].view,
-  }, where);
+  const sql = translate(
+    pd.query,
+    ctx.names,
+    ctx.plan.views({
+      ref: (r, aliased) => {
+        const upstream = ctx.plan.resolve(r)!;
+        const range = r.stream && mode === "append" ? ranges.get(lower(upstream.name)) : undefined;
+        if (!range) return relation(upstream);
+        const rel = `(SELECT * FROM ${relation(upstream)} WHERE rowid >= ${range[0]})`;
+        return aliased ? rel : `${rel} AS ${ident(upstream.table)}`;
+      },
+      source: () => loaded[sourceIndex++].view,
+    }),
+    where,
+  );
 
   let columns: { name: string; type: string }[];
   try {
@@ -297,7 +302,7 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
         AS __df_rn FROM __df_out WHERE ${filter}`;
       outer = `(__df_rn = 1 OR ${keys.map((k) => `${k} IS NULL`).join(" OR ")})`;
       if (exists && mode === "append") {
-        outer += ` AND NOT EXISTS (SELECT 1 FROM ${ident(d.name)} __df_t WHERE ${
+        outer += ` AND NOT EXISTS (SELECT 1 FROM ${table} __df_t WHERE ${
           keys.map((k) => `__df_t.${k} = __df_x.${k}`).join(" AND ")
         })`;
       }
@@ -308,17 +313,20 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   }
 
   try {
-    if (mode === "complete") await conn.run(`DROP TABLE IF EXISTS ${ident(d.name)}`);
+    if (mode === "complete") await conn.run(`DROP TABLE IF EXISTS ${table}`);
     if (mode === "complete" || !exists) {
       if (d.columns.length) await createDeclared(conn, d);
-      else await conn.run(`CREATE TABLE ${ident(d.name)} AS SELECT * FROM ${kept} LIMIT 0`);
+      else {
+        await ensureSchema(conn, d);
+        await conn.run(`CREATE TABLE ${table} AS SELECT * FROM ${kept} LIMIT 0`);
+      }
     } else if (!d.columns.length) {
-      await widen(conn, d.name, columns);
+      await widen(conn, table, columns);
     }
     if (!(nothingNew && mode === "append")) {
       result.rowsWritten = await count(
         conn,
-        `INSERT INTO ${ident(d.name)} BY NAME SELECT * FROM ${kept}`,
+        `INSERT INTO ${table} BY NAME SELECT * FROM ${kept}`,
       );
       if (outputRows >= 0) {
         result.rowsDuplicate = outputRows - result.rowsDropped - result.rowsWritten;
@@ -392,7 +400,7 @@ function refreshSet(plan: Plan, fullRefresh: UpdateOptions["fullRefresh"]): stri
 export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResult> {
   const pipeline = typeof options.pipeline === "object"
     ? options.pipeline
-    : await loadPipeline(options.pipeline ?? DEFAULTS.pipeline);
+    : await openPipeline({ ...options, pipeline: options.pipeline }, DEFAULTS.pipeline);
   const plan = planPipeline(pipeline);
   const refresh = refreshSet(plan, options.fullRefresh);
   const lake = typeof options.lake === "object"
@@ -439,6 +447,7 @@ export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResu
           owned,
         };
         for (const pd of plan.order) {
+          if (pd.dataset.kind === "view") continue; // read in place by the datasets that name it
           options.onProgress?.({ dataset: pd.dataset.name, phase: "start" });
           started.set(pd.dataset.name, new Date());
           let r: DatasetResult;

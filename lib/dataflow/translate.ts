@@ -7,11 +7,15 @@
  */
 import { PipelineError } from "./errors.ts";
 import { splitTopLevel } from "./parse.ts";
+import { readName } from "./names.ts";
 import { isWord, significant, type Token } from "./tokens.ts";
 
 /** A reference to another dataset of the pipeline. */
 export interface Reference {
+  /** The name as written, parts joined by `.` (`LIVE.` removed). */
   name: string;
+  /** The name's parts (`c.s.t` → three); resolved to a dataset or table by the planner. */
+  parts: string[];
   /** Read as a stream (`STREAM(…)`): only rows not yet seen by this dataset. */
   stream: boolean;
   line: number;
@@ -142,20 +146,25 @@ export function translate(
     if (isWord(t, "as")) return true;
     return (t.kind === "word" || t.kind === "backtick") && !NOT_ALIAS.has(t.text.toLowerCase());
   };
-  /** A dataset name at `i` (`live.x`, or a known bare name): [name, last index] or undefined. */
-  const refAt = (i: number, bareOk: boolean): [string, number] | undefined => {
-    const t = toks[i];
-    if (isWord(t, "live") && toks[next(i)]?.text === ".") {
-      const n = next(next(i));
-      if (toks[n]?.kind === "word" || toks[n]?.kind === "backtick") return [toks[n].value, n];
-    }
-    if (
-      bareOk && (t?.kind === "word" || t?.kind === "backtick") &&
-      names.has(t.value.toLowerCase()) && toks[next(i)]?.text !== "(" &&
-      toks[next(i)]?.text !== "."
-    ) return [t.value, i];
+  /**
+   * A table name at `i`: `live.x` anywhere; where a table is expected (`bareOk`), a
+   * qualified name (`s.t`, `c.s.t`, `json.\`/path\``) or a known bare name. Gives the name's
+   * parts and its last index.
+   */
+  const refAt = (i: number, bareOk: boolean): [string[], number] | undefined => {
+    const n = readName(toks, i, next);
+    if (!n || toks[next(n.end)]?.text === "(") return undefined;
+    if (n.live) return [n.parts, n.end];
+    if (!bareOk || isWord(toks[i], "live")) return undefined;
+    if (n.parts.length > 1 || names.has(n.parts[0].toLowerCase())) return [n.parts, n.end];
     return undefined;
   };
+  const reference = (parts: string[], stream: boolean, line: number): Reference => ({
+    name: parts.join("."),
+    parts,
+    stream,
+    line,
+  });
   const sourceAt = (i: number): [SourceSpec, number] | undefined => {
     const t = toks[i];
     if (t?.kind !== "word" || !SOURCE_FUNCTIONS.has(t.text.toLowerCase())) return undefined;
@@ -181,14 +190,14 @@ export function translate(
         const src = sourceAt(inner);
         const named = toks[inner]?.kind === "word" || toks[inner]?.kind === "backtick";
         const ref = src ? undefined : refAt(inner, true) ??
-          (named && next(inner) === end ? [toks[inner].value, inner] : undefined);
+          (named && next(inner) === end ? [[toks[inner].value], inner] as const : undefined);
         if (src && next(src[1]) === end) {
           out.push(resolver.source(src[0], aliasFollows(end)));
           i = end + 1;
           continue;
         }
         if (ref && next(ref[1]) === end) {
-          out.push(resolver.ref({ name: ref[0], stream: true, line: t.line }, aliasFollows(end)));
+          out.push(resolver.ref(reference([...ref[0]], true, t.line), aliasFollows(end)));
           i = end + 1;
           continue;
         }
@@ -201,9 +210,7 @@ export function translate(
         }
         const ref = refAt(j, true);
         if (ref) {
-          out.push(
-            resolver.ref({ name: ref[0], stream: true, line: t.line }, aliasFollows(ref[1])),
-          );
+          out.push(resolver.ref(reference(ref[0], true, t.line), aliasFollows(ref[1])));
           i = ref[1] + 1;
           continue;
         }
@@ -217,7 +224,7 @@ export function translate(
     }
     const live = refAt(i, false);
     if (live) {
-      out.push(resolver.ref({ name: live[0], stream: false, line: t.line }, aliasFollows(live[1])));
+      out.push(resolver.ref(reference(live[0], false, t.line), aliasFollows(live[1])));
       i = live[1] + 1;
       continue;
     }
@@ -226,9 +233,7 @@ export function translate(
       const bare = toks[j]?.kind === "word" && isWord(toks[j], "live") ? undefined : refAt(j, true);
       if (bare) {
         out.push(t.text, toks.slice(i + 1, j).map((x) => x.text).join(""));
-        out.push(
-          resolver.ref({ name: bare[0], stream: false, line: toks[j].line }, aliasFollows(bare[1])),
-        );
+        out.push(resolver.ref(reference(bare[0], false, toks[j].line), aliasFollows(bare[1])));
         i = bare[1] + 1;
         continue;
       }
