@@ -311,7 +311,7 @@ function finish(ds: Dataset, cc: Cursor): Dataset {
   return ds;
 }
 
-/** `CREATE FLOW f [COMMENT '…'] AS INSERT INTO [ONCE] t [BY NAME] query`, or `… AS AUTO CDC INTO t …`. */
+/** `CREATE FLOW f [COMMENT '…'] AS INSERT [ONCE] INTO t [BY NAME] query`, or `… AS AUTO CDC [ONCE] INTO t …`. */
 function parseFlow(toks: Token[], file: string, names: NameContext): Flow {
   const sig = toks.filter(significant);
   const c: Cursor = new Cursor(sig, file);
@@ -324,13 +324,15 @@ function parseFlow(toks: Token[], file: string, names: NameContext): Flow {
   let comment: string | undefined;
   if (fc.word("comment")) comment = stringValue(fc, "COMMENT");
   fc.expect("as");
-  if (fc.word("auto", "cdc", "into")) {
+  if (fc.word("auto", "cdc")) {
+    const once = fc.word("once");
+    fc.expect("into");
     const target = resolveName(dottedName(fc, "a target table"), names);
     return {
       name,
       target,
       kind: "cdc",
-      once: false,
+      once,
       query: [],
       body: sig.slice(fc.i),
       comment,
@@ -338,8 +340,10 @@ function parseFlow(toks: Token[], file: string, names: NameContext): Flow {
       line,
     };
   }
-  if (!fc.word("insert", "into")) fc.fail(`expected INSERT INTO or AUTO CDC INTO after AS`);
-  const once = fc.word("once");
+  if (!fc.word("insert")) fc.fail(`expected INSERT INTO or AUTO CDC INTO after AS`);
+  let once = fc.word("once"); // INSERT ONCE INTO (current) or INSERT INTO ONCE (earlier docs)
+  fc.expect("into");
+  once = fc.word("once") || once;
   const target = resolveName(dottedName(fc, "a target table"), names);
   fc.word("by", "name");
   const first = sig[fc.i];
