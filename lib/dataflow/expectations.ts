@@ -3,6 +3,7 @@ import type { DuckDBConnection } from "../db.ts";
 import { ExpectationFailedError, PipelineError } from "./errors.ts";
 import type { PlannedDataset } from "./graph.ts";
 import { quarantineOf, relation, relationExists } from "./names.ts";
+import type { Profiler } from "./profile.ts";
 import type { DatasetResult, WriteMode } from "./result.ts";
 import { count, describeColumns, duckMessage, widen } from "./sql.ts";
 import { spaced, sqlString, translate } from "./translate.ts";
@@ -13,6 +14,8 @@ export interface ExpectationContext {
   /** The pipeline's dataset names, lower case. */
   names: ReadonlySet<string>;
   updateId: string;
+  /** Set when the update is profiled. */
+  prof?: Profiler;
 }
 
 /**
@@ -67,6 +70,7 @@ export async function checkExpectations(
   }
   const drops = exps.flatMap((e, k) => e.action === "drop" ? [`NOT ${ok[k]}`] : []);
   if (!drops.length) return "true";
+  ctx.prof?.phase(d.name, "quarantine");
   const dropped = drops.join(" OR ");
   const quarantine = relation(quarantineOf(d));
   const failedNames = `list_filter([${

@@ -13,6 +13,7 @@ import { dropSource, listInput, type LoadedSource, loadSource, sourceLake } from
 import { recomputed } from "./aggregate.ts";
 import { PipelineError } from "./errors.ts";
 import { checkExpectations } from "./expectations.ts";
+import { Profiler } from "./profile.ts";
 import {
   datasetNames,
   downstreamOf,
@@ -62,6 +63,8 @@ export interface UpdateOptions {
   /** Parse, plan and run every query against the current tables, then roll everything back. */
   dryRun?: boolean;
   onProgress?: (event: UpdateProgress) => void;
+  /** Time every phase and statement of the update into `result.profile` (see profile.ts). */
+  profile?: boolean;
 }
 
 /** An update failed and was rolled back; `result` holds what each dataset did. */
@@ -96,6 +99,8 @@ interface Ctx {
   names: Set<string>;
   /** Lakes opened for sources outside the pipeline's lake; closed after the update. */
   owned: Lake[];
+  /** Set when the update is profiled. */
+  prof?: Profiler;
 }
 
 const lower = (s: string) => s.toLowerCase();
@@ -132,6 +137,8 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   const where = { file: d.file, dataset: d.name };
   const table = relation(d);
   const done = () => ({ ...result, seconds: (performance.now() - t0) / 1000 });
+  const phase = (name: string) => ctx.prof?.phase(d.name, name);
+  phase("start");
 
   if (ctx.refresh.has(key)) {
     await conn.run(`DROP TABLE IF EXISTS ${table}`);
@@ -159,6 +166,7 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   const loaded: LoadedSource[] = [];
   const batches: LakeFile[][] = [];
   for (const [k, spec] of pd.sources.entries()) {
+    phase("list files");
     const src = sourceLake(lake, spec.path);
     if (src.owned) ctx.owned.push(src.lake);
     let files = await listInput(src.lake, src.prefix);
@@ -176,6 +184,7 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
       `SELECT schema FROM ${SCHEMAS} WHERE dataset = $1 AND source = $2`,
       [d.name, spec.path],
     );
+    phase("read source");
     try {
       loaded.push(
         await loadSource(
@@ -204,6 +213,7 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   // Upstream streams: rows from position lo on, not yet read by this dataset. Streaming
   // tables are append-only, so a row's position is its rowid once committed (rows added in
   // this transaction carry larger, transaction-local rowids); the new offset is the row count.
+  phase("stream offsets");
   const ranges = new Map<string, [number, number]>();
   for (const r of pd.refs) {
     const upstream = ctx.plan.byName.get(lower(r.name))!.dataset;
@@ -242,6 +252,7 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
     };
   }
 
+  phase("describe");
   let sourceIndex = 0;
   const sql = translate(
     pd.query,
@@ -288,11 +299,13 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   let kept = `(${sql})`;
   let outputRows = -1;
   if (exps.length || dedupe.length) {
+    phase("materialise");
     try {
       await conn.run(`CREATE OR REPLACE TEMP TABLE __df_out AS ${sql}`);
     } catch (e) {
       queryError(pd, e);
     }
+    phase("expectations");
     const filter = exps.length ? await checkExpectations(ctx, pd, mode, result) : "true";
     let inner = `SELECT * FROM __df_out WHERE ${filter}`;
     let outer = "true";
@@ -309,9 +322,11 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
     }
     kept = `(SELECT * ${dedupe.length ? "EXCLUDE (__df_rn)" : ""} FROM (${inner}) __df_x
       WHERE ${outer})`;
+    phase("dedupe count");
     if (dedupe.length) outputRows = await count(conn, "SELECT count(*) FROM __df_out");
   }
 
+  phase("insert");
   try {
     if (mode === "complete") await conn.run(`DROP TABLE IF EXISTS ${table}`);
     if (mode === "complete" || !exists) {
@@ -337,6 +352,7 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   }
 
   // Checkpoints: files, offsets and schemas commit with the rows.
+  phase("checkpoints");
   for (const [k, spec] of pd.sources.entries()) {
     if (mode === "append" && batches[k].length) {
       await conn.run(
@@ -366,6 +382,7 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
     await conn.run(`INSERT INTO ${OFFSETS} VALUES ($1, $2, $3)`, [d.name, name, hi]);
   }
   await conn.run("DROP TABLE IF EXISTS __df_out");
+  ctx.prof?.end();
   return done();
 }
 
@@ -430,8 +447,11 @@ export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResu
   }
   if (lockKey) RUNNING.add(lockKey);
   const owned: Lake[] = [];
+  const prof = options.profile ? new Profiler() : undefined;
   try {
-    await withDb(db, async (conn) => {
+    await withDb(db, async (direct) => {
+      const conn = prof ? prof.wrap(direct) : direct;
+      prof?.phase("", "begin and plan");
       await conn.run("BEGIN TRANSACTION");
       try {
         await ensureState(conn);
@@ -445,6 +465,7 @@ export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResu
           skipped: new Set(),
           names: datasetNames(pipeline),
           owned,
+          prof,
         };
         for (const pd of plan.order) {
           if (pd.dataset.kind === "view") continue; // read in place by the datasets that name it
@@ -466,7 +487,9 @@ export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResu
         result.endedAt = new Date();
         if (dryRun) await conn.run("ROLLBACK");
         else {
+          prof?.phase("", "event log");
           await writeEventLog(conn, result, started);
+          prof?.phase("", "commit");
           await conn.run("COMMIT");
         }
       } catch (e) {
@@ -489,6 +512,7 @@ export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResu
     if (lockKey) RUNNING.delete(lockKey);
     for (const l of owned) l.close?.();
     if (typeof options.lake !== "object") lake.close?.();
+    if (prof) result.profile = prof.result();
   }
   return result;
 }
