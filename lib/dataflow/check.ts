@@ -154,17 +154,6 @@ export const LOCAL_RULES: Rule[] = [
       })),
   },
   {
-    name: "change data capture",
-    find: (plan) =>
-      plan.pipeline.flows.filter((f) => f.kind === "cdc").map((f) => ({
-        feature: "AUTO CDC INTO / APPLY CHANGES INTO",
-        detail: "change data capture flows are not implemented",
-        file: f.file,
-        line: f.line,
-        dataset: f.target.name,
-      })),
-  },
-  {
     name: "direct file formats",
     find: (plan) =>
       plan.order.flatMap((pd) =>

@@ -124,7 +124,7 @@ export function planPipeline(p: Pipeline): Plan {
         f.line,
       );
     }
-    if (f.kind === "append" && target.kind !== "streaming") {
+    if (target.kind !== "streaming") {
       throw new PipelineError(
         `flow ${f.name}: INSERT INTO flows write into streaming tables; ${target.name} is a ` +
           (target.kind === "view" ? "view" : "materialized view"),
@@ -132,9 +132,7 @@ export function planPipeline(p: Pipeline): Plan {
         f.line,
       );
     }
-    if (f.kind === "append") {
-      flowsOf.set(nameKey(target), [...(flowsOf.get(nameKey(target)) ?? []), f]);
-    }
+    flowsOf.set(nameKey(target), [...(flowsOf.get(nameKey(target)) ?? []), f]);
   }
   const resolve = (r: Reference): Dataset | undefined =>
     keyed.get(nameKey(resolveName(r.parts ?? [r.name], p.names)));
@@ -188,10 +186,20 @@ export function planPipeline(p: Pipeline): Plan {
     const flows = flowsOf.get(nameKey(d)) ?? [];
     if (d.kind === "streaming" && !d.query.length && !flows.length) {
       throw new PipelineError(
-        "a streaming table without a query needs a flow that writes into it " +
-          `(CREATE FLOW f AS INSERT INTO ${d.name} BY NAME SELECT …)`,
+        "a streaming table declared without AS needs a flow that writes into it " +
+          `(CREATE FLOW f AS INSERT INTO ${d.name} BY NAME SELECT …, or AUTO CDC INTO / ` +
+          "APPLY CHANGES INTO)",
         d.file,
         d.line,
+        d.name,
+      );
+    }
+    if (d.cdc && flows.length) {
+      throw new PipelineError(
+        `flow ${flows[0].name}: ${d.name} is written by the AUTO CDC flow ${d.cdc.name}; ` +
+          "append flows and a CDC flow into one table are not supported",
+        flows[0].file,
+        flows[0].line,
         d.name,
       );
     }

@@ -4,10 +4,10 @@
  * `… MATERIALIZED VIEW`, `CREATE [TEMPORARY] [LIVE] VIEW`, the legacy
  * `CREATE [OR REPLACE] STREAMING LIVE TABLE` / `CREATE LIVE TABLE` forms,
  * `CREATE FLOW f AS INSERT INTO t BY NAME …` append flows, `CREATE FLOW … AS
- * AUTO CDC INTO` / `APPLY CHANGES INTO` (kept as tokens for the CDC module), and
- * `SET key = value`. `${key}` parameters are substituted from the configuration
+ * AUTO CDC INTO` / `APPLY CHANGES INTO` (read by cdc_flow.ts), and `SET key = value`. `${key}` parameters are substituted from the configuration
  * and earlier `SET` statements before a statement is read.
  */
+import { attachCdcFlows, type CdcFlow, isCdcStatement, parseCdcStatement } from "./cdc_flow.ts";
 import { PipelineError } from "./errors.ts";
 import { type NameContext, resolveName, type TableName } from "./names.ts";
 import {
@@ -63,23 +63,21 @@ export interface Dataset {
   expectations: Expectation[];
   /** The query after `AS` (tokens with their lines); empty for a table that only flows fill. */
   query: Token[];
+  /** The `AUTO CDC` / `APPLY CHANGES` flow that writes this streaming table. */
+  cdc?: CdcFlow;
   file: string;
   line: number;
 }
 
-/** `CREATE FLOW name AS INSERT INTO target BY NAME query`, or a CDC flow. */
+/** `CREATE FLOW name AS INSERT INTO target BY NAME query`: an append flow (CDC flows: cdc_flow.ts). */
 export interface Flow {
   name: string;
   /** The dataset written (resolved as dataset names are). */
   target: TableName;
-  /** `append`: INSERT INTO … BY NAME; `cdc`: AUTO CDC INTO / APPLY CHANGES INTO. */
-  kind: "append" | "cdc";
-  /** `INSERT INTO ONCE`: a backfill that runs once. */
+  /** `INSERT ONCE INTO`: a backfill that runs once. */
   once: boolean;
-  /** append: the query's tokens (spaces included). */
+  /** The query's tokens (spaces included). */
   query: Token[];
-  /** cdc: the significant tokens after the target name (KEYS, SEQUENCE BY, …). */
-  body: Token[];
   comment?: string;
   file: string;
   line: number;
@@ -324,22 +322,6 @@ function parseFlow(toks: Token[], file: string, names: NameContext): Flow {
   let comment: string | undefined;
   if (fc.word("comment")) comment = stringValue(fc, "COMMENT");
   fc.expect("as");
-  if (fc.word("auto", "cdc")) {
-    const once = fc.word("once");
-    fc.expect("into");
-    const target = resolveName(dottedName(fc, "a target table"), names);
-    return {
-      name,
-      target,
-      kind: "cdc",
-      once,
-      query: [],
-      body: sig.slice(fc.i),
-      comment,
-      file,
-      line,
-    };
-  }
   if (!fc.word("insert")) fc.fail(`expected INSERT INTO or AUTO CDC INTO after AS`);
   let once = fc.word("once"); // INSERT ONCE INTO (current) or INSERT INTO ONCE (earlier docs)
   fc.expect("into");
@@ -349,29 +331,7 @@ function parseFlow(toks: Token[], file: string, names: NameContext): Flow {
   const first = sig[fc.i];
   if (!first) fc.fail("expected a query after the target table");
   const query = toks.slice(toks.indexOf(first)).filter((t) => !(t.kind === "op" && t.text === ";"));
-  return { name, target, kind: "append", once, query, body: [], comment, file, line };
-}
-
-/** `APPLY CHANGES INTO t FROM …`: a CDC flow named after its target. */
-function parseApplyChanges(toks: Token[], file: string, names: NameContext): Flow {
-  const sig = toks.filter(significant);
-  const c: Cursor = new Cursor(sig, file);
-  const line = c.line();
-  c.expect("apply");
-  c.expect("changes");
-  c.expect("into");
-  c.word("live") && c.op(".");
-  const target = resolveName(dottedName(c, "a target table"), names);
-  return {
-    name: target.name,
-    target,
-    kind: "cdc",
-    once: false,
-    query: [],
-    body: sig.slice(c.i),
-    file,
-    line,
-  };
+  return { name, target, once, query, comment, file, line };
 }
 
 /** `SET key = value` (the value is the rest of the statement, trimmed); `SET key` alone is a no-op. */
@@ -434,12 +394,21 @@ function statements(toks: Token[]): Token[][] {
   return out.filter((st) => st.some(significant));
 }
 
+/** One SQL file of a pipeline, parsed. */
+interface ParsedFile {
+  file: string;
+  datasets: Dataset[];
+  flows: Flow[];
+  cdcFlows: CdcFlow[];
+  sets: ConfigEntry[];
+}
+
 /** Parses one SQL file: its datasets, flows, and `SET` entries in order. */
 function parseFile(
   text: string,
   file: string,
   options: ParseOptions,
-): { file: string; datasets: Dataset[]; flows: Flow[]; sets: ConfigEntry[] } {
+): ParsedFile {
   let toks: Token[];
   try {
     toks = tokenize(text);
@@ -451,6 +420,7 @@ function parseFile(
   const values = new Map((options.configuration ?? []).map((e) => [e.key, e.value]));
   const datasets: Dataset[] = [];
   const flows: Flow[] = [];
+  const cdcFlows: CdcFlow[] = [];
   const sets: ConfigEntry[] = [];
   for (const raw of statements(toks)) {
     const st = substitute(raw, values, file);
@@ -463,8 +433,8 @@ function parseFile(
       }
       continue;
     }
-    if (isWord(head, "apply")) {
-      flows.push(parseApplyChanges(st, file, names));
+    if (isCdcStatement(st.filter(significant))) {
+      cdcFlows.push(parseCdcStatement(st.filter(significant), file));
       continue;
     }
     const second = st.filter(significant)[1];
@@ -474,7 +444,7 @@ function parseFile(
     }
     datasets.push(parseDataset(st, file, names));
   }
-  return { file, datasets, flows, sets };
+  return { file, datasets, flows, cdcFlows, sets };
 }
 
 /** Parses pipeline SQL text; `file` is used in error messages. */
@@ -494,7 +464,7 @@ export function parsePipeline(
 /** Combines the parsed files of one pipeline; a dataset or flow name may be defined once. */
 export function mergePipelines(
   file: string,
-  parts: { file: string; datasets: Dataset[]; flows: Flow[] }[],
+  parts: ParsedFile[],
   options: ParseOptions = {},
 ): Pipeline {
   const configuration = options.configuration ?? [];
@@ -529,6 +499,7 @@ export function mergePipelines(
     }
     flowNames.set(key, f);
   }
+  attachCdcFlows(datasets, parts.flatMap((p) => p.cdcFlows));
   const { settings, ignored } = configuration.length
     ? engineSettings(configuration)
     : { settings: { ...DEFAULT_ENGINE_SETTINGS }, ignored: [] };
@@ -559,7 +530,7 @@ export async function loadProject(settings: PipelineSettings): Promise<Pipeline>
     throw new PipelineError("the settings list no SQL files (libraries)", settings.file, 1);
   }
   const names = { catalog: settings.catalog, schema: settings.schema };
-  const parts: { file: string; datasets: Dataset[]; flows: Flow[] }[] = [];
+  const parts: ParsedFile[] = [];
   const configuration = [...settings.configuration];
   for (const file of settings.libraries) {
     let text: string;

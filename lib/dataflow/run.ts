@@ -11,6 +11,7 @@ import { openLake } from "../lake/mod.ts";
 import type { Lake, LakeFile } from "../lake/types.ts";
 import { dropSource, listInput, type LoadedSource, loadSource, sourceLake } from "./autoloader.ts";
 import { recomputed } from "./aggregate.ts";
+import { applyCdc, dropCdcState } from "./cdc.ts";
 import { PipelineError } from "./errors.ts";
 import { checkExpectations } from "./expectations.ts";
 import { Profiler } from "./profile.ts";
@@ -144,6 +145,7 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
     await conn.run(`DROP TABLE IF EXISTS ${table}`);
     await conn.run(`DROP TABLE IF EXISTS ${relation(quarantineOf(d))}`);
     await resetState(conn, d.name);
+    await dropCdcState(conn, d.name);
   }
   const waiting = pd.upstream.find((u) => ctx.skipped.has(lower(u)));
   if (waiting) {
@@ -327,28 +329,36 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   }
 
   phase("insert");
-  try {
-    if (mode === "complete") await conn.run(`DROP TABLE IF EXISTS ${table}`);
-    if (mode === "complete" || !exists) {
-      if (d.columns.length) await createDeclared(conn, d);
-      else {
-        await ensureSchema(conn, d);
-        await conn.run(`CREATE TABLE ${table} AS SELECT * FROM ${kept} LIMIT 0`);
+  if (d.cdc) {
+    // AUTO CDC / APPLY CHANGES: the batch is a set of change events (cdc.ts).
+    const r = await applyCdc(conn, d, kept, ctx.names, () => createDeclared(conn, d)).catch((e) =>
+      queryError(pd, e, "applying changes failed")
+    );
+    result.rowsWritten = r.rowsWritten;
+  } else {
+    try {
+      if (mode === "complete") await conn.run(`DROP TABLE IF EXISTS ${table}`);
+      if (mode === "complete" || !exists) {
+        if (d.columns.length) await createDeclared(conn, d);
+        else {
+          await ensureSchema(conn, d);
+          await conn.run(`CREATE TABLE ${table} AS SELECT * FROM ${kept} LIMIT 0`);
+        }
+      } else if (!d.columns.length) {
+        await widen(conn, table, columns);
       }
-    } else if (!d.columns.length) {
-      await widen(conn, table, columns);
-    }
-    if (!(nothingNew && mode === "append")) {
-      result.rowsWritten = await count(
-        conn,
-        `INSERT INTO ${table} BY NAME SELECT * FROM ${kept}`,
-      );
-      if (outputRows >= 0) {
-        result.rowsDuplicate = outputRows - result.rowsDropped - result.rowsWritten;
+      if (!(nothingNew && mode === "append")) {
+        result.rowsWritten = await count(
+          conn,
+          `INSERT INTO ${table} BY NAME SELECT * FROM ${kept}`,
+        );
+        if (outputRows >= 0) {
+          result.rowsDuplicate = outputRows - result.rowsDropped - result.rowsWritten;
+        }
       }
+    } catch (e) {
+      queryError(pd, e, "writing the table failed");
     }
-  } catch (e) {
-    queryError(pd, e, "writing the table failed");
   }
 
   // Checkpoints: files, offsets and schemas commit with the rows.
