@@ -143,7 +143,12 @@ export async function main(args: string[]): Promise<number> {
     const result = await runUpdate({
       ...parsed.options,
       pipeline,
-      onProgress: (e) => bar.update(`${e.dataset} ${e.phase === "start" ? "…" : "done"}`),
+      onProgress: (e) =>
+        bar.update(
+          `${e.dataset} ${
+            e.batch ? `batch ${e.batch.index}/${e.batch.of}` : e.phase === "start" ? "…" : "done"
+          }`,
+        ),
     });
     bar.done();
     console.log(formatUpdate(result));
