@@ -13,6 +13,7 @@ import { dropSource, listInput, type LoadedSource, loadSource, sourceLake } from
 import { recomputed } from "./aggregate.ts";
 import { fileBatches } from "./batches.ts";
 import { applyCdc, dropCdcState } from "./cdc.ts";
+import { checkStreamReads, streamJoin, streamJoinSql, type StreamPart } from "./streams.ts";
 import { PipelineError } from "./errors.ts";
 import { checkExpectations } from "./expectations.ts";
 import { Profiler } from "./profile.ts";
@@ -34,7 +35,7 @@ import {
 } from "./result.ts";
 import { count, describeColumns, duckMessage, widen } from "./sql.ts";
 import { ensureState, FILES, OFFSETS, resetState, SCHEMAS, writeEventLog } from "./state.ts";
-import { type SourceSpec, sqlString, translate } from "./translate.ts";
+import { type Reference, type SourceSpec, sqlString, translate } from "./translate.ts";
 import { duckType, parseType, type TypeTree } from "./types.ts";
 
 export type {
@@ -159,17 +160,11 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
     ctx.skipped.add(key);
     return { ...done(), status: "skipped", detail: `waiting for ${waiting}` };
   }
-  for (const r of pd.refs) {
-    if (r.stream && ctx.complete.has(lower(r.name))) {
-      throw new PipelineError(
-        `STREAM(${r.name}) reads a dataset that is recomputed, not appended to ` +
-          `(a materialized view or an aggregating streaming table); read it as LIVE.${r.name}`,
-        d.file,
-        r.line,
-        d.name,
-      );
-    }
-  }
+  checkStreamReads(
+    pd,
+    ctx.complete,
+    new Set(ctx.plan.order.filter((p) => p.dataset.cdc).map((p) => lower(p.dataset.name))),
+  );
 
   // Sources: new files (append) or all files (complete), read through the Autoloader.
   const inputs: SourceInput[] = [];
@@ -353,21 +348,28 @@ async function writeBatch(
 
   phase("describe");
   let sourceIndex = 0;
-  const sql = translate(
-    pd.query,
-    ctx.names,
-    ctx.plan.views({
-      ref: (r, aliased) => {
-        const upstream = ctx.plan.resolve(r)!;
-        const range = r.stream && mode === "append" ? ranges.get(lower(upstream.name)) : undefined;
-        if (!range) return relation(upstream);
-        const rel = `(SELECT * FROM ${relation(upstream)} WHERE rowid >= ${range[0]})`;
-        return aliased ? rel : `${rel} AS ${ident(upstream.table)}`;
-      },
-      source: () => loaded[sourceIndex++].view,
-    }),
-    where,
-  );
+  const streamRel = (r: Reference, aliased: boolean, part: StreamPart = "new") => {
+    const upstream = ctx.plan.resolve(r)!;
+    const range = r.stream && mode === "append" ? ranges.get(lower(upstream.name)) : undefined;
+    if (!range || part === "all") return relation(upstream);
+    const rel = `(SELECT * FROM ${relation(upstream)} WHERE rowid ${part === "new" ? ">=" : "<"} ${
+      range[0]
+    })`;
+    return aliased ? rel : `${rel} AS ${ident(upstream.table)}`;
+  };
+  // A stream-stream join also matches new rows with earlier updates' rows (streams.ts).
+  const join = mode === "append" ? await streamJoin(conn, pd, ctx.names) : undefined;
+  const sql = join?.kind === "join"
+    ? streamJoinSql(pd, ctx.names, join.reads, streamRel)
+    : translate(
+      pd.query,
+      ctx.names,
+      ctx.plan.views({
+        ref: (r, aliased) => streamRel(r, aliased),
+        source: () => loaded[sourceIndex++].view,
+      }),
+      where,
+    );
 
   let columns: { name: string; type: string }[];
   try {
