@@ -17,7 +17,13 @@ import { nameKey, resolveName, type TableName } from "./names.ts";
 import type { Dataset, DatasetKind, Flow, Pipeline } from "./parse.ts";
 import type { TableMapping } from "./settings.ts";
 import type { Token } from "./tokens.ts";
-import { type Reference, type Resolver, type SourceSpec, translate } from "./translate.ts";
+import {
+  type Reference,
+  type Resolver,
+  type SourceSpec,
+  translate,
+  type TranslateOptions,
+} from "./translate.ts";
 
 /** Formats of direct file queries (`json.\`/path\``, `delta.\`/path\``). */
 export const FILE_FORMATS = ["json", "csv", "parquet", "text", "delta"];
@@ -63,7 +69,7 @@ export interface Plan {
   /** The external table or files a reference names, if it names no dataset. */
   external(r: Reference): ExternalRef | undefined;
   /** Wraps a resolver so that references to views read the view's query in place. */
-  views(resolver: Resolver): Resolver;
+  views(resolver: Resolver, options?: TranslateOptions): Resolver;
 }
 
 /**
@@ -158,6 +164,7 @@ export function planPipeline(p: Pipeline): Plan {
     stream = true,
     seen: string[] = [],
     onView?: (name: string) => void,
+    options?: TranslateOptions,
   ): Resolver => ({
     ref: (r, aliased) => {
       const target = resolve(r);
@@ -174,8 +181,9 @@ export function planPipeline(p: Pipeline): Plan {
       const inner = translate(
         target.query,
         names,
-        views(base, r.stream && stream, [...seen, target.name], onView),
+        views(base, r.stream && stream, [...seen, target.name], onView, options),
         { file: target.file, dataset: target.name },
+        options,
       );
       return aliased ? `(${inner})` : `(${inner}) AS ${ident(target.table)}`;
     },
@@ -266,7 +274,14 @@ export function planPipeline(p: Pipeline): Plan {
     order.push(pd);
   };
   for (const d of p.datasets) visit(byName.get(d.name.toLowerCase())!, []);
-  return { pipeline: p, order, byName, resolve, external, views: (r) => views(r) };
+  return {
+    pipeline: p,
+    order,
+    byName,
+    resolve,
+    external,
+    views: (r, o) => views(r, true, [], undefined, o),
+  };
 }
 
 /** The datasets downstream of `names` (included), in plan order. */

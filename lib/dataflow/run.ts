@@ -35,7 +35,14 @@ import {
 } from "./result.ts";
 import { count, describeColumns, duckMessage, widen } from "./sql.ts";
 import { ensureState, FILES, OFFSETS, resetState, SCHEMAS, writeEventLog } from "./state.ts";
-import { type Reference, type SourceSpec, sqlString, translate } from "./translate.ts";
+import { installSparkFunctions } from "./spark/macros.ts";
+import {
+  type Reference,
+  type SourceSpec,
+  sqlString,
+  translate,
+  withListFields,
+} from "./translate.ts";
 import { duckType, parseType, type TypeTree } from "./types.ts";
 
 export type {
@@ -361,15 +368,19 @@ async function writeBatch(
   const join = mode === "append" ? await streamJoin(conn, pd, ctx.names) : undefined;
   const sql = join?.kind === "join"
     ? streamJoinSql(pd, ctx.names, join.reads, streamRel)
-    : translate(
-      pd.query,
-      ctx.names,
-      ctx.plan.views({
-        ref: (r, aliased) => streamRel(r, aliased),
-        source: () => loaded[sourceIndex++].view,
-      }),
-      where,
-    );
+    : await withListFields(conn, (listFields) => {
+      sourceIndex = 0;
+      return translate(
+        pd.query,
+        ctx.names,
+        ctx.plan.views({
+          ref: (r, aliased) => streamRel(r, aliased),
+          source: () => loaded[sourceIndex++].view,
+        }, { listFields, ansi: ctx.plan.pipeline.settings.ansi }),
+        where,
+        { listFields, ansi: ctx.plan.pipeline.settings.ansi },
+      );
+    });
 
   let columns: { name: string; type: string }[];
   try {
@@ -532,6 +543,7 @@ export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResu
     await withDb(db, async (direct) => {
       const conn = prof ? prof.wrap(direct) : direct;
       prof?.phase("", "begin and plan");
+      await installSparkFunctions(conn);
       await conn.run("BEGIN TRANSACTION");
       try {
         await ensureState(conn);
