@@ -363,3 +363,40 @@ Deno.test("spark functions: a pipeline reads a field through an array of structs
     await ws.remove();
   }
 });
+
+Deno.test("spark functions: the pipeline's spark.sql.ansi.enabled reaches queries and expectations", async () => {
+  const ws = await workspace();
+  try {
+    await writeLakeFile(
+      ws.lake,
+      "raw/o/0001.json",
+      '{"id": 1, "amount": 10, "qty": 2, "price": "2.5"}\n' +
+        '{"id": 2, "amount": 10, "qty": 0, "price": ""}\n',
+    );
+    const body = `CREATE OR REFRESH STREAMING TABLE o (
+         CONSTRAINT unit_ok EXPECT (amount / qty > 1)
+       ) AS SELECT id, amount, qty, amount / qty AS unit, cast(price AS FLOAT) AS price
+       FROM STREAM read_files('raw/o', format => 'json')`;
+    // Legacy (ANSI off): 10 / 0 and cast('' AS FLOAT) are NULL; the expectation fails that row.
+    const legacy = parsePipeline(`SET spark.sql.ansi.enabled = false;\n${body}`, "o.sql");
+    const r = await runUpdate({ pipeline: legacy, lake: ws.lake, db: ws.db });
+    const o = r.datasets.find((d) => d.name === "o")!;
+    assert.deepEqual(o.expectations.map((e) => [e.name, e.failed]), [["unit_ok", 1]]);
+    await withDb(ws.db, async (conn) => {
+      const rows = await query(conn, "SELECT id, unit, price FROM o ORDER BY id");
+      assert.deepEqual(rows.map((x) => [x.id, x.unit, x.price]), [[1, 5, 2.5], [2, null, null]]);
+    });
+    // ANSI on (the default): the same input is an error naming the dataset.
+    await assert.rejects(
+      runUpdate({
+        pipeline: parsePipeline(body, "o.sql"),
+        lake: ws.lake,
+        db: ws.db,
+        fullRefresh: true,
+      }),
+      /o\.sql:\d+: dataset o: .*(DIVIDE_BY_ZERO|Could not convert)/,
+    );
+  } finally {
+    await ws.remove();
+  }
+});

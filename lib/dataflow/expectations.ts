@@ -14,6 +14,8 @@ export interface ExpectationContext {
   /** The pipeline's dataset names, lower case. */
   names: ReadonlySet<string>;
   updateId: string;
+  /** `spark.sql.ansi.enabled` (default true). */
+  ansi?: boolean;
   /** Set when the update is profiled. */
   prof?: Profiler;
 }
@@ -35,19 +37,30 @@ export async function checkExpectations(
   const exps = d.expectations;
   const where = { file: d.file, dataset: d.name };
   const ok = exps.map((e) => {
-    const cond = translate(spaced(e.condition), ctx.names, {
-      ref: (r) => {
-        throw new PipelineError(
-          `expectation ${e.name} cannot read dataset ${r.name}`,
-          d.file,
-          e.line,
-          d.name,
-        );
+    const cond = translate(
+      spaced(e.condition),
+      ctx.names,
+      {
+        ref: (r) => {
+          throw new PipelineError(
+            `expectation ${e.name} cannot read dataset ${r.name}`,
+            d.file,
+            e.line,
+            d.name,
+          );
+        },
+        source: () => {
+          throw new PipelineError(
+            `expectation ${e.name} cannot read files`,
+            d.file,
+            e.line,
+            d.name,
+          );
+        },
       },
-      source: () => {
-        throw new PipelineError(`expectation ${e.name} cannot read files`, d.file, e.line, d.name);
-      },
-    }, where);
+      where,
+      { ansi: ctx.ansi },
+    );
     return `coalesce((${cond}), false)`;
   });
   const n = await count(conn, "SELECT count(*) FROM __df_out");

@@ -112,6 +112,8 @@ interface Ctx {
   complete: Set<string>;
   skipped: Set<string>;
   names: Set<string>;
+  /** `spark.sql.ansi.enabled`, from the pipeline's settings. */
+  ansi: boolean;
   /** Lakes opened for sources outside the pipeline's lake; closed after the update. */
   owned: Lake[];
   /** Set when the update is profiled. */
@@ -556,6 +558,7 @@ export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResu
           complete: await recomputed(conn, plan),
           skipped: new Set(),
           names: datasetNames(pipeline),
+          ansi: plan.pipeline.settings.ansi,
           owned,
           prof,
           batchBytes: options.batchBytes ?? DEFAULTS.batchMiB * 2 ** 20,
