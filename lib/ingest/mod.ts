@@ -92,8 +92,11 @@ function onSignals(handler: () => void): () => void {
 /**
  * Streams events from `options.source` into the lake until the source ends, `maxEvents`
  * or `durationMs` is reached, the signal is aborted or the process gets SIGINT/SIGTERM,
- * then flushes what is buffered. Uploads an earlier run's spill first. Throws
- * {@link IngestError} if the lake stayed unreachable (the rest is then in the spill).
+ * then flushes what is buffered. Takes the source's ingest lock first (throws
+ * {@link IngestRunningError} if another ingest of the same source writes into this lake),
+ * then uploads an earlier run's spill. Throws {@link IngestError} if the lake stayed
+ * unreachable (the rest is then in the spill; the message says exactly what is where), and
+ * a `LakePermanentError` at once if the lake refuses writes for good.
  */
 export async function ingest(options: IngestOptions): Promise<IngestResult> {
   const t0 = performance.now();
@@ -119,6 +122,7 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
   }
 }
 
+/** The body of {@link ingest}, run while the lock is held. */
 async function ingestLocked(
   options: IngestOptions,
   lake: Lake,
