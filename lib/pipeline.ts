@@ -10,15 +10,16 @@ import { ident, query, tableExists, withDb } from "./db.ts";
 import { formatUpdate, runUpdate } from "./dataflow/mod.ts";
 import { ingest, replaySource } from "./ingest/mod.ts";
 import { interactive, progress } from "./progress.ts";
-import { formatSummary, type PipelineSummary, writeHtmlReport } from "./report.ts";
-import { labelCounts, scoreNew, sentimentByHour, topTweets } from "./sentiment/mod.ts";
 import {
-  languagesChart,
-  sentimentByHourChart,
-  sentimentChart,
-  tableHtml,
-  writeChart,
-} from "./viz/mod.ts";
+  formatSummary,
+  inputWarnings,
+  type PipelineSummary,
+  reportViews,
+  writeHtmlReport,
+} from "./report.ts";
+import { labelCounts, scoreNew } from "./sentiment/mod.ts";
+import { readSnapshot } from "./snapshot.ts";
+import { writeChart } from "./viz/mod.ts";
 
 /** Where the pipeline reads and writes; each defaults from lib/config.ts. */
 export interface PipelineOptions {
@@ -31,6 +32,8 @@ export interface PipelineOptions {
   report?: string;
   /** Sentiment model (default: the embedded one). */
   model?: string;
+  /** Run the streaming-vs-batch silver comparison for the report (default true). */
+  explore?: boolean;
   /** Called with a line per stage as it finishes. */
   log?: (line: string) => void;
 }
@@ -83,6 +86,8 @@ export async function runPipeline(options: PipelineOptions = {}): Promise<Pipeli
   const update = await runUpdate({ pipeline: options.pipeline, lake, db });
   const dataflowSeconds = (performance.now() - t1) / 1000;
   log(formatUpdate(update));
+  const warnings = inputWarnings(update, options.input ?? DEFAULTS.sample);
+  for (const w of warnings) console.error(`warning: ${w}`);
 
   const bar = progress("sentiment");
   const scored = await scoreNew({
@@ -94,28 +99,17 @@ export async function runPipeline(options: PipelineOptions = {}): Promise<Pipeli
   log(`sentiment: ${scored.scored} rows scored with ${scored.model}`);
 
   const t3 = performance.now();
-  const labels = await labelCounts({ db, model: scored.model });
-  const langs = await withDb(
+  const labels = await labelCounts({ db, model: scored.model }).catch(() => []);
+  const views = await reportViews({
     db,
-    (conn) =>
-      query(conn, "select lang, count from languages where lang is not null order by count desc"),
-  );
-  const charts = {
-    languages: languagesChart(langs.map((r) => ({ lang: String(r.lang), count: Number(r.count) }))),
-    sentiment: sentimentChart(labels),
-    sentiment_by_hour: sentimentByHourChart(await sentimentByHour({ db, model: scored.model })),
-  };
+    model: scored.model,
+    input: options.input,
+    explore: options.explore,
+  });
   const files: string[] = [];
-  for (const [name, markup] of Object.entries(charts)) {
+  for (const [name, markup] of Object.entries(views.charts)) {
     files.push(...await writeChart(reportDir, name, markup, { png: true }));
   }
-  const tops = async (label: "positive" | "negative") =>
-    tableHtml(
-      (await topTweets(label, 10, { db, model: scored.model })).map((t) => ({
-        score: t.score.toFixed(3),
-        text: t.text,
-      })),
-    );
   const datasets = update.datasets.map((d) => d.name);
   const summary: PipelineSummary = {
     ingest: {
@@ -134,16 +128,19 @@ export async function runPipeline(options: PipelineOptions = {}): Promise<Pipeli
       seconds: scored.seconds,
     },
     report: { files, seconds: 0 },
+    warnings,
   };
-  files.push(
-    await writeHtmlReport(reportDir, summary, [
-      { title: "Languages (all of bronze)", html: charts.languages },
-      { title: "Sentiment", html: charts.sentiment },
-      { title: "Sentiment by hour", html: charts.sentiment_by_hour },
-      { title: "Most positive tweets", html: await tops("positive") },
-      { title: "Most negative tweets", html: await tops("negative") },
-    ]),
-  );
+  const snapshot = await readSnapshot(db, {
+    pipeline: options.pipeline ?? DEFAULTS.pipeline,
+    settings: {
+      input: options.input ?? DEFAULTS.sample,
+      lake,
+      database: db,
+      model: scored.model,
+      report: reportDir,
+    },
+  });
+  files.push(await writeHtmlReport(reportDir, summary, views.sections, snapshot));
   summary.report.seconds = (performance.now() - t3) / 1000;
   return summary;
 }

@@ -57,7 +57,14 @@ async function onGold<T>(
   });
 }
 
-/** A post text with the model's score and how many posts carried it. */
+/**
+ * What makes two posts "the same text": lower case, without a retweet's `RT @user:` prefix,
+ * mentions, hashtags, URLs, emoji and punctuation.
+ */
+const SAME_TEXT = `trim(regexp_replace(regexp_replace(lower(s.text),
+  '^rt @[a-z0-9_]+: |@[a-z0-9_]+|#[a-z0-9_]+|https?://[^ ]+|[^[:alnum:] ]', '', 'g'), ' +', ' ', 'g'))`;
+
+/** A post text with the model's score and how many posts carried it (or a variant of it). */
 export interface TopText {
   text: string;
   score: number;
@@ -76,10 +83,11 @@ export async function topTexts(
   return await onGold(options, [] as TopText[], async (conn, model) => {
     const rows = await query(
       conn,
-      `select s.text, max(g.score) as score, count(*) as posts
+      `select arg_min(s.text, length(s.text)) as text, max(g.score) as score, count(*) as posts
        from sentiment g join silver s on cast(s.id as varchar) = g.id
        where g.model = $1 and g.label = $2 and coalesce(s.text, '') <> ''
-       group by s.text order by score desc, s.text limit ${Math.max(0, Math.floor(limit))}`,
+       group by ${SAME_TEXT}
+       order by score desc, text limit ${Math.max(0, Math.floor(limit))}`,
       [model, label],
     );
     return rows.map((r) => ({

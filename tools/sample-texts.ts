@@ -51,10 +51,10 @@ export const SLOTS: Record<string, string[]> = {
   version: ["2.4", "3.1", "3.2.1", "4.0", "1.5", "0.9-beta", "2.0", "5.1 LTS"],
   conf: [
     "Data + AI Summit",
-    "the Berlin data meetup",
+    "Berlin Data Meetup",
     "PyData Lisbon",
     "Current London",
-    "the lakehouse days",
+    "Lakehouse Days",
     "DataEngBytes",
   ],
   day: ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"],
