@@ -18,8 +18,10 @@ import { openLake } from "../lake/mod.ts";
 import type { Lake, LakeFile } from "../lake/types.ts";
 import { dropSource, listInput, type LoadedSource, loadSource, sourceLake } from "./autoloader.ts";
 import { recomputed } from "./aggregate.ts";
+import { applyCdc, dropCdcState } from "./cdc.ts";
 import { PipelineError } from "./errors.ts";
 import { checkExpectations } from "./expectations.ts";
+import { Profiler } from "./profile.ts";
 import {
   datasetNames,
   downstreamOf,
@@ -64,6 +66,8 @@ export interface UpdateOptions {
   /** Parse, plan and run every query against the current tables, then roll everything back. */
   dryRun?: boolean;
   onProgress?: (event: UpdateProgress) => void;
+  /** Time every phase and statement of the update into `result.profile` (see profile.ts). */
+  profile?: boolean;
 }
 
 /** An update failed and was rolled back; `result` holds what each dataset did. */
@@ -98,6 +102,8 @@ interface Ctx {
   names: Set<string>;
   /** Lakes opened for sources outside the pipeline's lake; closed after the update. */
   owned: Lake[];
+  /** Set when the update is profiled. */
+  prof?: Profiler;
 }
 
 const lower = (s: string) => s.toLowerCase();
@@ -133,11 +139,14 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   const where = { file: d.file, dataset: d.name };
   const quarantine = `${d.name}_quarantine`;
   const done = () => ({ ...result, seconds: (performance.now() - t0) / 1000 });
+  const phase = (name: string) => ctx.prof?.phase(d.name, name);
+  phase("start");
 
   if (ctx.refresh.has(key)) {
     await conn.run(`DROP TABLE IF EXISTS ${ident(d.name)}`);
     await conn.run(`DROP TABLE IF EXISTS ${ident(quarantine)}`);
     await resetState(conn, d.name);
+    await dropCdcState(conn, d.name);
   }
   const waiting = pd.upstream.find((u) => ctx.skipped.has(lower(u)));
   if (waiting) {
@@ -160,6 +169,7 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   const loaded: LoadedSource[] = [];
   const batches: LakeFile[][] = [];
   for (const [k, spec] of pd.sources.entries()) {
+    phase("list files");
     const src = sourceLake(lake, spec.path);
     if (src.owned) ctx.owned.push(src.lake);
     let files = await listInput(src.lake, src.prefix);
@@ -177,6 +187,7 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
       `SELECT schema FROM ${SCHEMAS} WHERE dataset = $1 AND source = $2`,
       [d.name, spec.path],
     );
+    phase("read source");
     try {
       loaded.push(
         await loadSource(
@@ -205,6 +216,7 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   // Upstream streams: rows from position lo on, not yet read by this dataset. Streaming
   // tables are append-only, so a row's position is its rowid once committed (rows added in
   // this transaction carry larger, transaction-local rowids); the new offset is the row count.
+  phase("stream offsets");
   const ranges = new Map<string, [number, number]>();
   for (const r of pd.refs) {
     const up = ctx.plan.byName.get(lower(r.name))!.dataset.name;
@@ -242,6 +254,7 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
     };
   }
 
+  phase("describe");
   let sourceIndex = 0;
   const sql = translate(d.query, ctx.names, {
     ref: (r, aliased) => {
@@ -283,11 +296,13 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   let kept = `(${sql})`;
   let outputRows = -1;
   if (exps.length || dedupe.length) {
+    phase("materialise");
     try {
       await conn.run(`CREATE OR REPLACE TEMP TABLE __df_out AS ${sql}`);
     } catch (e) {
       queryError(pd, e);
     }
+    phase("expectations");
     const filter = exps.length ? await checkExpectations(ctx, pd, mode, result) : "true";
     let inner = `SELECT * FROM __df_out WHERE ${filter}`;
     let outer = "true";
@@ -304,31 +319,42 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
     }
     kept = `(SELECT * ${dedupe.length ? "EXCLUDE (__df_rn)" : ""} FROM (${inner}) __df_x
       WHERE ${outer})`;
+    phase("dedupe count");
     if (dedupe.length) outputRows = await count(conn, "SELECT count(*) FROM __df_out");
   }
 
-  try {
-    if (mode === "complete") await conn.run(`DROP TABLE IF EXISTS ${ident(d.name)}`);
-    if (mode === "complete" || !exists) {
-      if (d.columns.length) await createDeclared(conn, d);
-      else await conn.run(`CREATE TABLE ${ident(d.name)} AS SELECT * FROM ${kept} LIMIT 0`);
-    } else if (!d.columns.length) {
-      await widen(conn, d.name, columns);
-    }
-    if (!(nothingNew && mode === "append")) {
-      result.rowsWritten = await count(
-        conn,
-        `INSERT INTO ${ident(d.name)} BY NAME SELECT * FROM ${kept}`,
-      );
-      if (outputRows >= 0) {
-        result.rowsDuplicate = outputRows - result.rowsDropped - result.rowsWritten;
+  phase("insert");
+  if (d.cdc) {
+    // AUTO CDC / APPLY CHANGES: the batch is a set of change events (cdc.ts).
+    const r = await applyCdc(conn, d, kept, ctx.names, () => createDeclared(conn, d)).catch((e) =>
+      queryError(pd, e, "applying changes failed")
+    );
+    result.rowsWritten = r.rowsWritten;
+  } else {
+    try {
+      if (mode === "complete") await conn.run(`DROP TABLE IF EXISTS ${ident(d.name)}`);
+      if (mode === "complete" || !exists) {
+        if (d.columns.length) await createDeclared(conn, d);
+        else await conn.run(`CREATE TABLE ${ident(d.name)} AS SELECT * FROM ${kept} LIMIT 0`);
+      } else if (!d.columns.length) {
+        await widen(conn, d.name, columns);
       }
+      if (!(nothingNew && mode === "append")) {
+        result.rowsWritten = await count(
+          conn,
+          `INSERT INTO ${ident(d.name)} BY NAME SELECT * FROM ${kept}`,
+        );
+        if (outputRows >= 0) {
+          result.rowsDuplicate = outputRows - result.rowsDropped - result.rowsWritten;
+        }
+      }
+    } catch (e) {
+      queryError(pd, e, "writing the table failed");
     }
-  } catch (e) {
-    queryError(pd, e, "writing the table failed");
   }
 
   // Checkpoints: files, offsets and schemas commit with the rows.
+  phase("checkpoints");
   for (const [k, spec] of pd.sources.entries()) {
     if (mode === "append" && batches[k].length) {
       await conn.run(
@@ -358,6 +384,7 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
     await conn.run(`INSERT INTO ${OFFSETS} VALUES ($1, $2, $3)`, [d.name, name, hi]);
   }
   await conn.run("DROP TABLE IF EXISTS __df_out");
+  ctx.prof?.end();
   return done();
 }
 
@@ -422,8 +449,11 @@ export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResu
   }
   if (lockKey) RUNNING.add(lockKey);
   const owned: Lake[] = [];
+  const prof = options.profile ? new Profiler() : undefined;
   try {
-    await withDb(db, async (conn) => {
+    await withDb(db, async (direct) => {
+      const conn = prof ? prof.wrap(direct) : direct;
+      prof?.phase("", "begin and plan");
       await conn.run("BEGIN TRANSACTION");
       try {
         await ensureState(conn);
@@ -437,6 +467,7 @@ export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResu
           skipped: new Set(),
           names: datasetNames(pipeline),
           owned,
+          prof,
         };
         for (const pd of plan.order) {
           options.onProgress?.({ dataset: pd.dataset.name, phase: "start" });
@@ -457,7 +488,9 @@ export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResu
         result.endedAt = new Date();
         if (dryRun) await conn.run("ROLLBACK");
         else {
+          prof?.phase("", "event log");
           await writeEventLog(conn, result, started);
+          prof?.phase("", "commit");
           await conn.run("COMMIT");
         }
       } catch (e) {
@@ -480,6 +513,7 @@ export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResu
     if (lockKey) RUNNING.delete(lockKey);
     for (const l of owned) l.close?.();
     if (typeof options.lake !== "object") lake.close?.();
+    if (prof) result.profile = prof.result();
   }
   return result;
 }
