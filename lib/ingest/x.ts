@@ -300,6 +300,12 @@ async function* xEvents(opts: XSourceOptions, ctx: SourceContext): AsyncGenerato
   const utf8 = () => inner.res?.setEncoding("utf8");
   stream.on("connected", utf8);
   stream.on("reconnected", utf8);
+  // The library takes any chunk that is exactly "\r\n" for a keep-alive and drops it; when a
+  // tweet ends at a chunk boundary that chunk is its delimiter, so hand it to the splitter (a
+  // real keep-alive between tweets makes a blank line, which the splitter skips).
+  stream.on("data keep-alive", () => {
+    for (const line of splitter.push("\r\n")) queue.push(line);
+  });
 
   const loop = (async () => {
     let attempt = 0;
