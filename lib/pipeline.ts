@@ -19,6 +19,7 @@ import {
 } from "./report.ts";
 import { labelCounts, scoreNew } from "./sentiment/mod.ts";
 import { readSnapshot } from "./snapshot.ts";
+import { UsageError } from "./usage.ts";
 import { writeChart } from "./viz/mod.ts";
 
 /** Where the pipeline reads and writes; each defaults from lib/config.ts. */
@@ -166,7 +167,7 @@ export async function main(args: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  if (positionals.length) throw new Error(`unexpected argument: ${positionals[0]}\n\n${HELP}`);
+  if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
   const { json, help: _, ...paths } = values;
   const log = interactive() ? (line: string) => console.error(line) : undefined;
   const summary = await runPipeline({ ...paths, log });

@@ -1,4 +1,5 @@
 /** `deno task ingest`: stream events from a source into the lake. */
+import { UsageError, usageMessage } from "../usage.ts";
 import { parseArgs } from "node:util";
 import { DEFAULTS } from "../config.ts";
 import { interactive, progress } from "../progress.ts";
@@ -125,8 +126,7 @@ export async function main(args: string[]): Promise<number> {
   try {
     options = await parseIngestArgs(args);
   } catch (e) {
-    console.error(`ingest: ${(e as Error).message}\n(see --help)`);
-    return 2;
+    throw usageMessage(e) === null ? new UsageError((e as Error).message, { cause: e }) : e;
   }
   if (options === "help") {
     console.log(HELP);
