@@ -9,6 +9,7 @@ import { DEFAULTS } from "./config.ts";
 import { ident, query, tableExists, withDb } from "./db.ts";
 import { formatUpdate, runUpdate } from "./dataflow/mod.ts";
 import { ingest, replaySource } from "./ingest/mod.ts";
+import { LIVE_HELP } from "./live/help.ts";
 import { interactive, progress } from "./progress.ts";
 import {
   formatSummary,
@@ -51,7 +52,9 @@ flag is optional.
   --report <folder>      charts and report.html (default ${DEFAULTS.report})
   --model <id|folder>    sentiment model (default the embedded ${DEFAULTS.model})
   --json                 print the summary as JSON instead of text
-  -h, --help             this text`;
+  -h, --help             this text
+
+${LIVE_HELP}`;
 
 /** Rows in each dataset, quarantine table and the sentiment table, in a stable order. */
 export async function tableCounts(
@@ -69,6 +72,18 @@ export async function tableCounts(
   });
 }
 
+/**
+ * An error of a step after ingest, saying what ingest already wrote (a "nothing was
+ * changed" from the database side is true of the database only).
+ */
+export function afterIngest(e: unknown, ingested: { events: number; files: number }): Error {
+  if (!(e instanceof Error) || ingested.files === 0) return e as Error;
+  e.message = e.message.replace(/ \(nothing was changed\)/, " (the database was not changed)") +
+    `; ingest already wrote ${ingested.events} events in ${ingested.files} files to the lake, ` +
+    `which the next run processes`;
+  return e;
+}
+
 /** Runs the four stages and returns what each did. */
 export async function runPipeline(options: PipelineOptions = {}): Promise<PipelineSummary> {
   const lake = options.lake ?? DEFAULTS.lake;
@@ -84,7 +99,9 @@ export async function runPipeline(options: PipelineOptions = {}): Promise<Pipeli
   log(`ingest: ${ingested.events} events into ${ingested.files} files`);
 
   const t1 = performance.now();
-  const update = await runUpdate({ pipeline: options.pipeline, lake, db });
+  const update = await runUpdate({ pipeline: options.pipeline, lake, db }).catch((e) => {
+    throw afterIngest(e, ingested);
+  });
   const dataflowSeconds = (performance.now() - t1) / 1000;
   log(formatUpdate(update));
   const warnings = inputWarnings(update, options.input ?? DEFAULTS.sample);
@@ -148,6 +165,9 @@ export async function runPipeline(options: PipelineOptions = {}): Promise<Pipeli
 
 /** Runs the command; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
+  if (args.some((a) => /^--(continuous|serve)(=|$)/.test(a)) && !args.includes("--help")) {
+    return await (await import("./live/cli.ts")).main(args);
+  }
   const { values, positionals } = parseArgs({
     args,
     strict: true,
