@@ -93,6 +93,7 @@ export function replaySource(opts: ReplayOptions = {}): Source {
   const cursorPath = replayCheckpointPath(input);
   return {
     name: opts.as ?? INGEST_DEFAULTS.replayAs,
+    kind: "replay",
     async *events(ctx: SourceContext): AsyncGenerator<Chunk> {
       const files = await replayFiles(input);
       const stored = opts.fromStart

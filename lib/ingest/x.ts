@@ -119,7 +119,24 @@ export function describeXError(e: unknown, what: string): Error {
     }
     return new Error(`X API error while ${what} (HTTP ${e.code}). ${detail}`);
   }
-  return new Error(`X API request failed while ${what}: ${(e as Error)?.message ?? String(e)}`);
+  return new Error(`X API request failed while ${what}: ${networkCause(e)}`, { cause: e });
+}
+
+/**
+ * Why a request got no answer: the network error under twitter-api-v2's `ApiRequestError`
+ * ("Request failed." alone says nothing), e.g. `getaddrinfo ENOTFOUND api.x.com` or
+ * `connect ECONNREFUSED 127.0.0.1:443`.
+ */
+function networkCause(e: unknown): string {
+  const err = e as { _options?: { error?: unknown }; requestError?: unknown; cause?: unknown };
+  const inner = err?._options?.error ?? err?.requestError ?? err?.cause;
+  const message = (e as Error)?.message ?? String(e);
+  if (!(inner instanceof Error)) return message;
+  const code = (inner as { code?: unknown }).code;
+  const detail = inner.message || String(code ?? "");
+  return `could not reach the API (${detail}${
+    typeof code === "string" && !detail.includes(code) ? `, ${code}` : ""
+  }): check the network connection or proxy`;
 }
 
 const ruleKey = (r: StreamRule) => `${r.value}\u0000${r.tag ?? ""}`;
