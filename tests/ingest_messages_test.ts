@@ -13,7 +13,7 @@ import { JETSTREAM_MAX_CONNECT_FAILURES } from "../lib/ingest/jetstream.ts";
 import { openLake } from "../lib/lake/mod.ts";
 
 /** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
+function closedPort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -33,7 +33,7 @@ Deno.test("ingest x: a request that gets no answer says why (the network error)"
   const tmp = await Deno.makeTempDir();
   const agent = new http.Agent();
   try {
-    const port = await closedPort();
+    const port = closedPort();
     const message = await failure(() =>
       ingest({
         source: xSource({
@@ -59,7 +59,7 @@ Deno.test("ingest x: a request that gets no answer says why (the network error)"
 Deno.test("ingest jetstream: offline, a run stops after a bounded number of failed connects", async () => {
   const tmp = await Deno.makeTempDir();
   try {
-    const url = `ws://127.0.0.1:${await closedPort()}/subscribe`;
+    const url = `ws://127.0.0.1:${closedPort()}/subscribe`;
     const logs: string[] = [];
     const run = (maxAttempts?: number) =>
       failure(() =>
@@ -102,7 +102,7 @@ Deno.test("ingest cli: --max-connect-failures bounds an offline Jetstream run", 
       "--source",
       "jetstream",
       "--jetstream-url",
-      `ws://127.0.0.1:${await closedPort()}/subscribe`,
+      `ws://127.0.0.1:${closedPort()}/subscribe`,
       "--max-connect-failures",
       "2",
       "--lake",
@@ -124,7 +124,7 @@ Deno.test("ingest cli: missing S3 credentials name the AWS variables and .env, a
       CI: "true",
       AWS_EC2_METADATA_DISABLED: "true",
       AWS_REGION: "us-east-1",
-      AWS_ENDPOINT_URL: `http://127.0.0.1:${await closedPort()}`,
+      AWS_ENDPOINT_URL: `http://127.0.0.1:${closedPort()}`,
       TWEETLAKE_S3_CACHE: join(tmp, "cache"),
     });
     assert.notEqual(r.code, 0);
