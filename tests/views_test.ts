@@ -10,6 +10,7 @@ import { DEFAULTS } from "../lib/config.ts";
 import { runUpdate } from "../lib/dataflow/mod.ts";
 import { compareSilverModes, silverAsView } from "../lib/explore.ts";
 import { runPipeline } from "../lib/pipeline.ts";
+import { formatSummary } from "../lib/report.ts";
 import { scoreNew } from "../lib/sentiment/mod.ts";
 import { nonEnglishLanguages, postsByCountry, topTexts } from "../lib/views.ts";
 import { labelDonut, wordCloud, wordCounts } from "../lib/viz/mod.ts";
@@ -116,7 +117,7 @@ Deno.test("streaming vs batch silver: the view reads all of bronze again, the st
   assert.throws(() => silverAsView("CREATE MATERIALIZED VIEW x AS SELECT 1"), /no `CREATE/);
 });
 
-Deno.test("pipeline --input: flat tweepy tweets land in silver; an input without ids warns with the expected shapes", async () => {
+Deno.test("pipeline --input: flat tweepy tweets land in silver; an input without ids warns with the expected shapes; the summary says this run or total", async () => {
   const dir = await Deno.makeTempDir({ prefix: "tweetlake-input-" });
   try {
     const flat = join(dir, "tweepy.json");
@@ -134,6 +135,12 @@ Deno.test("pipeline --input: flat tweepy tweets land in silver; an input without
     const first = await runPipeline({ ...opts, input: flat });
     assert.equal(first.tables.find((t) => t.table === "silver")?.rows, 1);
     assert.deepEqual(first.warnings, []);
+    const text = formatSummary(first);
+    assert.match(text, /^ingest {5}2 events this run /m);
+    assert.match(text, /^ {2}rows in each table \(total, all updates\)$/m);
+    assert.match(text, /^expectations \(this update\)$/m);
+    assert.match(text, /^sentiment {2}1 scored this run,/m);
+    assert.match(text, /^ {2}labels \(total\): /m);
     const odd = join(dir, "odd.ndjson");
     await Deno.writeTextFile(odd, '{"tweet_id": 5, "body": "x"}\n{"tweet_id": 6, "body": "y"}\n');
     const second = await runPipeline({ ...opts, input: odd });
@@ -143,6 +150,7 @@ Deno.test("pipeline --input: flat tweepy tweets land in silver; an input without
       /no row of .*odd\.ndjson has an id: all 2 went to silver_quarantine/,
     );
     assert.match(second.warnings![0], /X API v2 .*flat tweets .*Jetstream/);
+    assert.match(formatSummary(second), /^warning: no row of /m);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
