@@ -52,6 +52,8 @@ export interface SourceContext {
 export interface Source {
   /** The lake folder under `raw/` (`x`, `jetstream`). */
   readonly name: string;
+  /** What the source is, for messages (`replay`, `x`, `jetstream`; default `name`). */
+  readonly kind?: string;
   /**
    * A live stream (X, Jetstream): what it delivered can't be asked for again, so events
    * neither the lake nor the spill took are held in memory rather than dropped.
