@@ -56,7 +56,7 @@ Deno.test("views: a streaming view is read incrementally; views are not stored",
     ]);
     const before = await snapshot(ws.db, ["raw", "clean", "totals"]);
     assert.deepEqual(before.clean, ['{"id":1,"doubled":10}', '{"id":3,"doubled":14}']);
-    assert.deepEqual(before.totals, ['{"rows_seen":3,"total":"24"}']);
+    assert.deepEqual(before.totals, ['{"rows_seen":3,"total":24}']);
     const third = await runUpdate({ pipeline, lake: ws.lake, db: ws.db });
     assert.deepEqual(third.datasets.filter((d) => d.mode === "append").map((d) => d.rowsWritten), [
       0,
