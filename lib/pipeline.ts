@@ -9,7 +9,7 @@ import { DEFAULTS } from "./config.ts";
 import { ident, query, tableExists, withDb } from "./db.ts";
 import { formatUpdate, runUpdate } from "./dataflow/mod.ts";
 import { ingest, replaySource } from "./ingest/mod.ts";
-import { LIVE_HELP } from "./live/help.ts";
+import { LIVE_HELP, wantsLive } from "./live/help.ts";
 import { interactive, progress } from "./progress.ts";
 import { formatSummary, type PipelineSummary, writeHtmlReport } from "./report.ts";
 import { labelCounts, scoreNew, sentimentByHour, topTweets } from "./sentiment/mod.ts";
@@ -167,7 +167,7 @@ export async function runPipeline(options: PipelineOptions = {}): Promise<Pipeli
 
 /** Runs the command; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
-  if (args.some((a) => /^--(continuous|serve)(=|$)/.test(a)) && !args.includes("--help")) {
+  if (wantsLive(args)) {
     return await (await import("./live/cli.ts")).main(args);
   }
   const { values, positionals } = parseArgs({
