@@ -16,7 +16,17 @@ import {
 } from "../db.ts";
 import { openLake } from "../lake/mod.ts";
 import type { Lake, LakeFile } from "../lake/types.ts";
-import { dropSource, listInput, type LoadedSource, loadSource, sourceLake } from "./autoloader.ts";
+import {
+  dropSource,
+  hideMetadata,
+  listInput,
+  type LoadedSource,
+  loadSource,
+  pickFiles,
+  recordFiles,
+  sourceLake,
+  unreadablePlaces,
+} from "./autoloader.ts";
 import { recomputed } from "./aggregate.ts";
 import { PipelineError } from "./errors.ts";
 import { checkExpectations } from "./expectations.ts";
@@ -36,7 +46,7 @@ import {
   type WriteMode,
 } from "./result.ts";
 import { count, describeColumns, duckMessage, widen } from "./sql.ts";
-import { ensureState, FILES, OFFSETS, resetState, SCHEMAS, writeEventLog } from "./state.ts";
+import { ensureState, OFFSETS, resetState, SCHEMAS, writeEventLog } from "./state.ts";
 import { sqlString, translate } from "./translate.ts";
 import { duckType, parseType } from "./types.ts";
 
@@ -64,6 +74,8 @@ export interface UpdateOptions {
   /** Parse, plan and run every query against the current tables, then roll everything back. */
   dryRun?: boolean;
   onProgress?: (event: UpdateProgress) => void;
+  /** How long a new file's size and mtime must stay the same before it is read (default 1 s). */
+  settleSeconds?: number;
 }
 
 /** An update failed and was rolled back; `result` holds what each dataset did. */
@@ -98,6 +110,7 @@ interface Ctx {
   names: Set<string>;
   /** Lakes opened for sources outside the pipeline's lake; closed after the update. */
   owned: Lake[];
+  settleSeconds?: number;
 }
 
 const lower = (s: string) => s.toLowerCase();
@@ -162,15 +175,15 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   for (const [k, spec] of pd.sources.entries()) {
     const src = sourceLake(lake, spec.path);
     if (src.owned) ctx.owned.push(src.lake);
-    let files = await listInput(src.lake, src.prefix);
+    const place = { file: d.file, dataset: d.name };
+    const list = () => listInput(src.lake, src.prefix, spec, place);
+    let files = await list();
     if (mode === "append") {
-      const seen = new Set(
-        (await query(conn, `SELECT path FROM ${FILES} WHERE dataset = $1 AND source = $2`, [
-          d.name,
-          spec.path,
-        ])).map((r) => String(r.path)),
-      );
-      files = files.filter((f) => !seen.has(f.path));
+      const pick = await pickFiles(conn, d.name, spec, files, list, place, {
+        settleSeconds: ctx.settleSeconds,
+      });
+      files = pick.files;
+      if (pick.warnings.length) result.warnings = [...result.warnings ?? [], ...pick.warnings];
     }
     const known = await query(
       conn,
@@ -186,8 +199,20 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
           files,
           known.length ? JSON.parse(String(known[0].schema)) : undefined,
           `__df_src_${k}`,
+          place,
         ),
       );
+      const bad = loaded[k].unreadable;
+      if (bad) {
+        const places = await unreadablePlaces(conn, `__df_src_${k}`);
+        result.warnings = [
+          ...result.warnings ?? [],
+          `${bad} line(s) of ${spec.path} could not be read (bad encoding, control byte, ` +
+          `too long or too deep) and are kept whole in the rescued data column: ${
+            places.join(", ")
+          }${bad > places.length ? ", …" : ""}`,
+        ];
+      }
     } catch (e) {
       if (e instanceof PipelineError) throw e;
       throw new PipelineError(
@@ -243,7 +268,7 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   }
 
   let sourceIndex = 0;
-  const sql = translate(d.query, ctx.names, {
+  let sql = translate(d.query, ctx.names, {
     ref: (r, aliased) => {
       const up = ctx.plan.byName.get(lower(r.name))!.dataset.name;
       const range = r.stream && mode === "append" ? ranges.get(lower(up)) : undefined;
@@ -274,6 +299,7 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
     }
     queryError(pd, e);
   }
+  if (pd.sources.length) ({ sql, columns } = hideMetadata(d.query, sql, columns));
 
   // Expectations and deduplication work on the materialized output.
   const exps = d.expectations;
@@ -330,17 +356,7 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
 
   // Checkpoints: files, offsets and schemas commit with the rows.
   for (const [k, spec] of pd.sources.entries()) {
-    if (mode === "append" && batches[k].length) {
-      await conn.run(
-        `INSERT INTO ${FILES} VALUES ${
-          batches[k].map((f) =>
-            `(${sqlString(d.name)}, ${sqlString(spec.path)}, ${sqlString(f.path)}, ${f.size}, ${
-              sqlString(f.mtime.toISOString())
-            }::TIMESTAMPTZ::TIMESTAMP, ${sqlString(ctx.updateId)}, current_timestamp::TIMESTAMP)`
-          ).join(", ")
-        }`,
-      );
-    }
+    if (mode === "append") await recordFiles(conn, d.name, spec, batches[k], ctx.updateId);
     await conn.run(`DELETE FROM ${SCHEMAS} WHERE dataset = $1 AND source = $2`, [
       d.name,
       spec.path,
@@ -437,6 +453,7 @@ export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResu
           skipped: new Set(),
           names: datasetNames(pipeline),
           owned,
+          settleSeconds: options.settleSeconds,
         };
         for (const pd of plan.order) {
           options.onProgress?.({ dataset: pd.dataset.name, phase: "start" });

@@ -17,7 +17,9 @@ export const SCHEMAS = "_dataflow_schemas";
 /** Creates the bookkeeping tables if they are missing. */
 export async function ensureState(conn: DuckDBConnection): Promise<void> {
   await conn.run(`CREATE TABLE IF NOT EXISTS ${FILES} (dataset VARCHAR, source VARCHAR,
-    path VARCHAR, size BIGINT, mtime TIMESTAMP, update_id VARCHAR, committed_at TIMESTAMP)`);
+    path VARCHAR, size BIGINT, mtime TIMESTAMP, update_id VARCHAR, committed_at TIMESTAMP,
+    etag VARCHAR)`);
+  await conn.run(`ALTER TABLE ${FILES} ADD COLUMN IF NOT EXISTS etag VARCHAR`);
   await conn.run(
     `CREATE TABLE IF NOT EXISTS ${OFFSETS} (dataset VARCHAR, upstream VARCHAR, next_row BIGINT)`,
   );

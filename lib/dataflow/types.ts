@@ -277,3 +277,138 @@ export function overlay(hint: TypeTree, inferred: TypeTree): TypeTree {
   for (const h of hint.fields) if (!fields.some(([k]) => k === h[0])) fields.push(h);
   return { kind: "struct", fields };
 }
+
+/** Structs nest at most this deep in an inferred schema; deeper values are kept as JSON text. */
+export const INFERRED_DEPTH = 32;
+
+/** Cuts a tree at `depth` levels of structs and lists: what lies deeper becomes JSON. */
+export function capDepth(t: TypeTree, depth = INFERRED_DEPTH): TypeTree {
+  if (t.kind === "scalar") return t;
+  if (depth <= 0) return { kind: "scalar", name: "JSON" };
+  switch (t.kind) {
+    case "list":
+      return { kind: "list", of: capDepth(t.of, depth - 1) };
+    case "struct":
+      return { kind: "struct", fields: t.fields.map(([k, f]) => [k, capDepth(f, depth - 1)]) };
+    case "map":
+      return t;
+  }
+}
+
+const TEXT_SCALARS = new Set(["VARCHAR", "JSON", "NULL"]);
+const INTEGERS = new Set([
+  "TINYINT",
+  "SMALLINT",
+  "INTEGER",
+  "BIGINT",
+  "HUGEINT",
+  "UTINYINT",
+  "USMALLINT",
+  "UINTEGER",
+  "UBIGINT",
+  "UHUGEINT",
+]);
+
+/**
+ * The `json_transform` structure that reads a value of type `t` as text: the same shape, every
+ * typed scalar as VARCHAR. `typedSql` then casts the text, and `misfitSql` says where a present
+ * value did not convert, so nothing is turned into NULL unseen.
+ */
+export function textStructure(t: TypeTree): unknown {
+  switch (t.kind) {
+    case "scalar":
+      return t.name === "JSON" ? "JSON" : "VARCHAR";
+    case "list":
+      return [textStructure(t.of)];
+    case "struct":
+      return t.fields.length
+        ? Object.fromEntries(t.fields.map(([k, f]) => [k, textStructure(f)]))
+        : "JSON";
+    case "map":
+      return duckType(t);
+  }
+}
+
+function needsCast(t: TypeTree): boolean {
+  switch (t.kind) {
+    case "scalar":
+      return !TEXT_SCALARS.has(t.name);
+    case "list":
+      return needsCast(t.of);
+    case "struct":
+      return t.fields.some(([, f]) => needsCast(f));
+    case "map":
+      return false;
+  }
+}
+
+function scalarCast(x: string, name: string): string {
+  // An integer column takes only integral text: '5.5' would round, '1e2' is a double.
+  if (INTEGERS.has(name)) {
+    return `CASE WHEN TRY_CAST(${x} AS ${name})::VARCHAR = ${x} THEN TRY_CAST(${x} AS ${name}) END`;
+  }
+  return `TRY_CAST(${x} AS ${name})`;
+}
+
+/** SQL turning `x` (read with `textStructure(t)`) into a value of type `t`. */
+export function typedSql(x: string, t: TypeTree, depth = 0): string {
+  if (!needsCast(t)) return x;
+  switch (t.kind) {
+    case "scalar":
+      return scalarCast(x, t.name);
+    case "list": {
+      const e = `__e${depth}`;
+      return `list_transform(${x}, ${e} -> ${typedSql(e, t.of, depth + 1)})`;
+    }
+    case "struct": {
+      const fields = t.fields.map(([k, f]) =>
+        `${quoteName(k)} := ${typedSql(`struct_extract(${x}, ${quoteSqlString(k)})`, f, depth)}`
+      );
+      return `CASE WHEN ${x} IS NOT NULL THEN struct_pack(${fields.join(", ")}) END`;
+    }
+    case "map":
+      return x;
+  }
+}
+
+/**
+ * SQL that is true where a value under `x` (read with `textStructure(t)`) is present but does
+ * not convert to its type in `t`, at any depth; `undefined` when nothing can misfit.
+ */
+export function misfitSql(x: string, t: TypeTree, depth = 0): string | undefined {
+  if (!needsCast(t)) return undefined;
+  switch (t.kind) {
+    case "scalar":
+      return `(${x} IS NOT NULL AND ${scalarCast(x, t.name)} IS NULL)`;
+    case "list": {
+      const e = `__e${depth}`;
+      const inner = misfitSql(e, t.of, depth + 1)!;
+      return `coalesce(list_bool_or(list_transform(${x}, ${e} -> ${inner})), false)`;
+    }
+    case "struct": {
+      const parts = t.fields
+        .map(([k, f]) => misfitSql(`struct_extract(${x}, ${quoteSqlString(k)})`, f, depth))
+        .filter((p): p is string => p !== undefined);
+      return parts.length ? `(${parts.join(" OR ")})` : undefined;
+    }
+    case "map":
+      return undefined;
+  }
+}
+
+function quoteSqlString(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}
+
+/** The field paths of `b` that `a` lacks (`data.geo`, `items[].kind`), for messages. */
+export function newFields(a: TypeTree, b: TypeTree, prefix = ""): string[] {
+  if (a.kind === "struct" && b.kind === "struct") {
+    return b.fields.flatMap(([k, t]) => {
+      const have = a.fields.find(([k2]) => k2 === k);
+      const path = prefix ? `${prefix}.${k}` : k;
+      return have ? newFields(have[1], t, path) : [path];
+    });
+  }
+  if (a.kind === "list" && b.kind === "list") return newFields(a.of, b.of, `${prefix}[]`);
+  return [];
+}
