@@ -47,7 +47,7 @@ import {
 } from "./result.ts";
 import { count, describeColumns, duckMessage, widen } from "./sql.ts";
 import { ensureState, OFFSETS, resetState, SCHEMAS, writeEventLog } from "./state.ts";
-import { sqlString, translate } from "./translate.ts";
+import { translate } from "./translate.ts";
 import { duckType, parseType } from "./types.ts";
 
 export type {

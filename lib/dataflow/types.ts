@@ -329,71 +329,97 @@ export function textStructure(t: TypeTree): unknown {
   }
 }
 
-function needsCast(t: TypeTree): boolean {
+/** Whether some scalar of `t` satisfies `test`. */
+function hasScalar(t: TypeTree, test: (name: string) => boolean): boolean {
   switch (t.kind) {
     case "scalar":
-      return !TEXT_SCALARS.has(t.name);
+      return test(t.name);
     case "list":
-      return needsCast(t.of);
+      return hasScalar(t.of, test);
     case "struct":
-      return t.fields.some(([, f]) => needsCast(f));
+      return t.fields.some(([, f]) => hasScalar(f, test));
     case "map":
       return false;
   }
 }
 
-function scalarCast(x: string, name: string): string {
-  // An integer column takes only integral text: '5.5' would round, '1e2' is a double.
-  if (INTEGERS.has(name)) {
-    return `CASE WHEN TRY_CAST(${x} AS ${name})::VARCHAR = ${x} THEN TRY_CAST(${x} AS ${name}) END`;
+/** `t` with the scalars that satisfy `test` replaced by VARCHAR. */
+function asText(t: TypeTree, test: (name: string) => boolean): TypeTree {
+  switch (t.kind) {
+    case "scalar":
+      return test(t.name) ? { kind: "scalar", name: "VARCHAR" } : t;
+    case "list":
+      return { kind: "list", of: asText(t.of, test) };
+    case "struct":
+      return t.fields.length
+        ? { kind: "struct", fields: t.fields.map(([k, f]) => [k, asText(f, test)]) }
+        : { kind: "scalar", name: "JSON" };
+    case "map":
+      return t;
   }
-  return `TRY_CAST(${x} AS ${name})`;
 }
+
+const typed = (name: string) => !TEXT_SCALARS.has(name);
+/** Scalars whose text is canonical: a value fits iff it reads back as the same text. */
+const canonical = (name: string) => INTEGERS.has(name) || name === "BOOLEAN";
+const other = (name: string) => typed(name) && !canonical(name);
 
 /** SQL turning `x` (read with `textStructure(t)`) into a value of type `t`. */
-export function typedSql(x: string, t: TypeTree, depth = 0): string {
-  if (!needsCast(t)) return x;
-  switch (t.kind) {
-    case "scalar":
-      return scalarCast(x, t.name);
-    case "list": {
-      const e = `__e${depth}`;
-      return `list_transform(${x}, ${e} -> ${typedSql(e, t.of, depth + 1)})`;
-    }
-    case "struct": {
-      const fields = t.fields.map(([k, f]) =>
-        `${quoteName(k)} := ${typedSql(`struct_extract(${x}, ${quoteSqlString(k)})`, f, depth)}`
-      );
-      return `CASE WHEN ${x} IS NOT NULL THEN struct_pack(${fields.join(", ")}) END`;
-    }
-    case "map":
-      return x;
-  }
+export function typedSql(x: string, t: TypeTree): string {
+  return hasScalar(t, typed) ? `TRY_CAST(${x} AS ${duckType(t)})` : x;
 }
 
-/**
- * SQL that is true where a value under `x` (read with `textStructure(t)`) is present but does
- * not convert to its type in `t`, at any depth; `undefined` when nothing can misfit.
- */
-export function misfitSql(x: string, t: TypeTree, depth = 0): string | undefined {
-  if (!needsCast(t)) return undefined;
+/** Per-value checks of the scalars `test` picks: present as text, but no value of the type. */
+function leafChecks(x: string, t: TypeTree, depth: number): string | undefined {
+  if (!hasScalar(t, other)) return undefined;
   switch (t.kind) {
     case "scalar":
-      return `(${x} IS NOT NULL AND ${scalarCast(x, t.name)} IS NULL)`;
+      return `(${x} IS NOT NULL AND TRY_CAST(${x} AS ${t.name}) IS NULL)`;
     case "list": {
       const e = `__e${depth}`;
-      const inner = misfitSql(e, t.of, depth + 1)!;
-      return `coalesce(list_bool_or(list_transform(${x}, ${e} -> ${inner})), false)`;
+      return `coalesce(list_bool_or(list_transform(${x}, ${e} -> ${
+        leafChecks(e, t.of, depth + 1)
+      })), false)`;
     }
     case "struct": {
       const parts = t.fields
-        .map(([k, f]) => misfitSql(`struct_extract(${x}, ${quoteSqlString(k)})`, f, depth))
+        .map(([k, f]) => leafChecks(`struct_extract(${x}, ${quoteSqlString(k)})`, f, depth))
         .filter((p): p is string => p !== undefined);
       return parts.length ? `(${parts.join(" OR ")})` : undefined;
     }
     case "map":
       return undefined;
   }
+}
+
+/**
+ * SQL that is true where a value under `x` (read with `textStructure(t)`) is present but does
+ * not convert to its type in `t`, at any depth; `undefined` when nothing can misfit. Integers
+ * and booleans are checked all at once, by reading the converted value back as text (a value
+ * that fits reads back the same: `5`, `true`; `"1.2K"`, `5.5` or `1` for a boolean do not);
+ * other typed scalars (DOUBLE, TIMESTAMP, …) one by one.
+ */
+export function misfitSql(x: string, t: TypeTree): string | undefined {
+  const parts = canonicalChecks(x, t);
+  const each = leafChecks(x, t, 0);
+  if (each) parts.push(each);
+  return parts.length ? parts.join(" OR ") : undefined;
+}
+
+/** Read-back checks of integers and booleans, on the smallest parts of `x` that hold them. */
+function canonicalChecks(x: string, t: TypeTree): string[] {
+  if (!hasScalar(t, canonical)) return [];
+  if (t.kind === "struct" && hasScalar(t, (n) => !canonical(n))) {
+    // Mixed fields: check each field apart, so text fields are not copied for nothing.
+    return t.fields.flatMap(([k, f]) =>
+      canonicalChecks(`struct_extract(${x}, ${quoteSqlString(k)})`, f)
+    );
+  }
+  const text = duckType(asText(t, typed));
+  const loose = hasScalar(t, other)
+    ? `TRY_CAST(TRY_CAST(${x} AS ${duckType(asText(t, canonical))}) AS ${text})`
+    : x;
+  return [`(${loose} IS DISTINCT FROM TRY_CAST(${typedSql(x, t)} AS ${text}))`];
 }
 
 function quoteSqlString(s: string): string {

@@ -119,8 +119,10 @@ async function loadJson(ctx: SourceContext): Promise<LoadedSource> {
   const staged = await stageLines(conn, ctx.files.map((f) => f.local), name);
   // A line nesting deeper than the limit is not parsed (DuckDB's JSON functions recurse): only a
   // line long enough and with enough brackets can be that deep; those few are measured here.
-  const suspect = `readable AND strlen(line) > ${2 * MAX_JSON_DEPTH + 1} AND ` +
-    `strlen(line) - strlen(replace(replace(line, '{', ''), '[', '')) > ${MAX_JSON_DEPTH}`;
+  // (CASE, not AND: only long lines pay for counting brackets.)
+  const suspect = `CASE WHEN readable AND strlen(line) > ${2 * MAX_JSON_DEPTH + 1} THEN ` +
+    `strlen(line) - strlen(replace(replace(line, '{', ''), '[', '')) > ${MAX_JSON_DEPTH} ` +
+    `ELSE false END`;
   const parse = `CASE WHEN readable AND NOT suspect THEN try(json_keys(line)) END`;
   const object = `(starts_with(line, '{') OR starts_with(ltrim(line), '{'))`;
   await conn.run(
