@@ -1,23 +1,33 @@
 /**
- * Dataflow: pipelines/twitter.sql over 100k and 1M replayed tweets (bronze → silver
- * → gold) — a first full run, an incremental run adding 1% new files, and a full
- * refresh — beside the same work as SQL written by hand and run directly on DuckDB
- * (read_json with union_by_name, as schema drift across files needs, and without it).
- * `deno task bench dataflow` (`DATAFLOW_BENCH_SIZES=100000` for one size,
- * `DATAFLOW_BENCH_ROUNDS` full runs each, best reported). Each measurement runs in
- * its own process, so each peak RSS is its own. Targets: engine
- * ≤ 1.3× hand-written SQL; 1M under 20 s on 2 cores; +1% files ≈ 1% of a full run.
+ * Dataflow: pipelines/twitter.sql over replayed tweets (bronze → silver → gold) —
+ * a first full run, an incremental run adding 1% new files, and a full refresh —
+ * beside the same work as SQL written by hand and run directly on DuckDB (read_json
+ * with union_by_name, as schema drift across files needs, and without it).
+ *
+ * `deno task bench dataflow` runs 100k and 1M tweets. Larger sizes are opt-in:
+ * `DATAFLOW_BENCH_SIZES=4000000` (or `10000000`, or a comma list);
+ * `DATAFLOW_BENCH_ROUNDS` full runs each (default 2, best reported);
+ * `DATAFLOW_BENCH_DIR` is where the generated lake and databases go (default: the
+ * system temp folder; 10M tweets take about 6 GB there, removed afterwards);
+ * `DATAFLOW_BENCH_PROFILE=1` prints each engine run's phase profile to stderr.
+ * Each measurement runs in its own process, so each peak RSS is its own.
+ * Targets: engine ≤ 1.3× hand-written SQL in time and ≤ 1.5× in peak RSS at every
+ * size; cost per tweet flat; full refresh no slower than the first full run;
+ * +1% files ≈ 1% of a full run.
  */
 import { DEFAULTS } from "../lib/config.ts";
 import { join } from "node:path";
 import { makeEvents } from "../tools/make-sample.ts";
-import { peakRssMiB, report, timed } from "./util.ts";
+import { formatProfile } from "../lib/dataflow/profile.ts";
+import { cpuSeconds, peakRssMiB, report, timed } from "./util.ts";
 import { poisonBench } from "./dataflow_sources.ts";
 
 const SIZES = (Deno.env.get("DATAFLOW_BENCH_SIZES") ?? "100000,1000000").split(",").map(Number);
 const PER_FILE = 10_000;
 const ROUNDS = Number(Deno.env.get("DATAFLOW_BENCH_ROUNDS") ?? 2);
 const SELF = new URL(import.meta.url).pathname;
+const DIR = Deno.env.get("DATAFLOW_BENCH_DIR");
+const PROFILE = Deno.env.get("DATAFLOW_BENCH_PROFILE") === "1";
 
 /** The same pipeline written by hand for DuckDB (no checkpoints, no rescue, no event log). */
 function handSql(glob: string, unionByName: boolean): string[] {
@@ -41,35 +51,44 @@ function handSql(glob: string, unionByName: boolean): string[] {
 
 async function child(mode: string, lake: string, db: string): Promise<void> {
   if (mode.startsWith("hand")) {
-    const { withDb } = await import("../lib/db.ts");
+    // DuckDB as a user writing SQL by hand would open it: its own default settings.
+    const { DuckDBInstance } = await import("@duckdb/node-api");
     const sqls = handSql(join(lake, "raw/x/*/*.ndjson"), mode === "hand");
-    const { seconds } = await timed(() =>
-      withDb(db, async (conn) => {
-        for (const sql of sqls) await conn.run(sql);
-      })
-    );
-    console.log(JSON.stringify({ seconds, rss: peakRssMiB() }));
+    const cpu0 = cpuSeconds();
+    const { seconds } = await timed(async () => {
+      const instance = await DuckDBInstance.create(db);
+      const conn = await instance.connect();
+      for (const sql of sqls) await conn.run(sql);
+      conn.closeSync();
+      instance.closeSync();
+    });
+    const cpu = +(cpuSeconds() - cpu0).toFixed(2);
+    console.log(JSON.stringify({ seconds, cpu, rss: peakRssMiB() }));
     return;
   }
   const { runUpdate } = await import("../lib/dataflow/mod.ts");
+  const cpu0 = cpuSeconds();
   const { result, seconds } = await timed(() =>
     runUpdate({
       pipeline: DEFAULTS.pipeline,
       lake,
       db,
       fullRefresh: mode === "refresh",
+      profile: PROFILE,
       settleSeconds: 0, // files written just now are complete: measure the work, not the wait
     })
   );
+  if (result.profile) console.error(`# profile: ${mode}\n${formatProfile(result.profile)}`);
   const silver = result.datasets.find((d) => d.name === "silver")!;
-  console.log(JSON.stringify({ seconds, rss: peakRssMiB(), silver: silver.rowsWritten }));
+  const cpu = +(cpuSeconds() - cpu0).toFixed(2);
+  console.log(JSON.stringify({ seconds, cpu, rss: peakRssMiB(), silver: silver.rowsWritten }));
 }
 
 async function measure(
   mode: string,
   lake: string,
   db: string,
-): Promise<{ seconds: number; rss: number; silver?: number }> {
+): Promise<{ seconds: number; cpu: number; rss: number; silver?: number }> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", SELF, "child", mode, lake, db],
     stderr: "inherit",
@@ -93,7 +112,8 @@ if (Deno.args[0] === "child") {
 } else {
   await poisonBench();
   for (const n of SIZES) {
-    const tmp = await Deno.makeTempDir({ prefix: "tweetlake-dataflow-bench-" });
+    if (DIR) await Deno.mkdir(DIR, { recursive: true });
+    const tmp = await Deno.makeTempDir({ dir: DIR, prefix: "tweetlake-dataflow-bench-" });
     try {
       const lake = join(tmp, "lake");
       await writeFiles(lake, 0, n, "2026-11-20");
@@ -118,6 +138,7 @@ if (Deno.args[0] === "child") {
       const inc = await measure("update", lake, db);
       const refresh = await measure("refresh", lake, db);
       const fields = { tweets: n, files: Math.ceil(n / PER_FILE) };
+      const perMillion = (s: number) => +(s / (n / 1e6)).toFixed(2);
       report("dataflow hand-written SQL (full)", { ...fields, ...hand });
       report("dataflow hand-written SQL without union_by_name (full)", { ...fields, ...plain });
       report("dataflow engine full run", {
@@ -125,6 +146,9 @@ if (Deno.args[0] === "child") {
         ...full,
         ratio_to_hand: +(full.seconds / hand.seconds).toFixed(2),
         ratio_to_hand_plain: +(full.seconds / plain.seconds).toFixed(2),
+        cpu_ratio_to_hand: +(full.cpu / hand.cpu).toFixed(2),
+        rss_ratio_to_hand: +(full.rss / hand.rss).toFixed(2),
+        seconds_per_million: perMillion(full.seconds),
       });
       report("dataflow engine incremental (+1% files)", {
         ...fields,
@@ -135,6 +159,8 @@ if (Deno.args[0] === "child") {
         ...fields,
         ...refresh,
         ratio_to_hand: +(refresh.seconds / hand.seconds).toFixed(2),
+        rss_ratio_to_hand: +(refresh.rss / hand.rss).toFixed(2),
+        ratio_to_full: +(refresh.seconds / full.seconds).toFixed(2),
       });
     } finally {
       await Deno.remove(tmp, { recursive: true });

@@ -7,6 +7,12 @@ export function peakRssMiB(): number {
   return m ? Math.round(Number(m[1]) / 1024) : NaN;
 }
 
+/** CPU seconds (user + system) this process has used so far (Linux `/proc/self/stat`). */
+export function cpuSeconds(): number {
+  const fields = Deno.readTextFileSync("/proc/self/stat").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** Times `fn` once, returning its result and the seconds it took. */
 export async function timed<T>(fn: () => Promise<T>): Promise<{ result: T; seconds: number }> {
   const t0 = performance.now();

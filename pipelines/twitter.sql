@@ -5,7 +5,9 @@
 -- Source paths are relative to the lake (a local folder or s3://bucket/prefix).
 
 -- Bronze: raw X API v2 filtered-stream events ({data, includes, matching_rules}), one row per
--- line, as Autoloader found them; lines that don't parse are kept in _rescued_data.
+-- line, as Autoloader found them; lines that don't parse are kept in _rescued_data. Flat tweets
+-- ({id, text, lang, ...} at the top level, as the original demo's tweepy listener wrote them)
+-- land here too. The hints give every column silver reads a shape before any file has it.
 CREATE OR REFRESH STREAMING TABLE bronze
 COMMENT 'Raw X API v2 events from the lake (raw/x), one row per line'
 AS SELECT *, _metadata.file_path AS _source_file,
@@ -13,7 +15,7 @@ AS SELECT *, _metadata.file_path AS _source_file,
 FROM STREAM read_files(
   'raw/x',
   format => 'json',
-  schemaHints => 'data STRUCT<id: STRING, text: STRING, lang: STRING, author_id: STRING, created_at: STRING>'
+  schemaHints => 'data STRUCT<id: STRING, text: STRING, lang: STRING, author_id: STRING, created_at: STRING, referenced_tweets: ARRAY<STRUCT<type: STRING, id: STRING>>, geo: STRUCT<place_id: STRING>>, includes STRUCT<places: ARRAY<STRUCT<id: STRING, full_name: STRING, country: STRING, country_code: STRING>>>, id STRING, text STRING, lang STRING, author_id STRING, created_at STRING, referenced_tweets ARRAY<STRUCT<type: STRING, id: STRING>>'
 );
 
 -- Bronze for Bluesky Jetstream commit events; often there are none: the hints give the table
@@ -25,11 +27,12 @@ AS SELECT *, _metadata.file_path AS _source_file,
 FROM STREAM read_files(
   'raw/jetstream',
   format => 'json',
-  schemaHints => 'did STRING, time_us BIGINT, kind STRING, commit STRUCT<operation: STRING, collection: STRING, rkey: STRING, record: STRUCT<text: STRING, langs: ARRAY<STRING>, createdAt: STRING>>'
+  schemaHints => 'did STRING, time_us BIGINT, kind STRING, commit STRUCT<operation: STRING, collection: STRING, rkey: STRING, record: STRUCT<text: STRING, langs: ARRAY<STRING>, createdAt: STRING, reply: STRUCT<parent: STRUCT<uri: STRING>>, embed: STRUCT<record: STRUCT<uri: STRING>>>>'
 );
 
 -- Silver: one row per post in one shape, English only (the original's expectations),
--- deduplicated by id; dropped rows go to silver_quarantine.
+-- deduplicated by id; dropped rows go to silver_quarantine. post_type is post, reply, quote or
+-- retweet; place and country come from the tweet's geo.place_id in includes.places.
 CREATE OR REFRESH STREAMING TABLE silver (
   CONSTRAINT valid_language EXPECT (lang == "en") ON VIOLATION DROP ROW,
   CONSTRAINT valid_id EXPECT (id IS NOT NULL) ON VIOLATION DROP ROW,
@@ -38,12 +41,19 @@ CREATE OR REFRESH STREAMING TABLE silver (
 COMMENT 'English posts from X and Bluesky, conformed and deduplicated by id'
 TBLPROPERTIES ('tweetlake.dedupeKeys' = 'id')
 AS SELECT
-  data.id AS id,
+  coalesce(data.id, id) AS id,
   'x' AS source,
-  data.lang AS lang,
-  data.text AS text,
-  data.author_id AS author_id,
-  try_cast(data.created_at AS TIMESTAMP) AS created_at,
+  coalesce(data.lang, lang) AS lang,
+  coalesce(data.text, text) AS text,
+  coalesce(data.author_id, author_id) AS author_id,
+  try_cast(coalesce(data.created_at, created_at) AS TIMESTAMP) AS created_at,
+  CASE coalesce(element_at(data.referenced_tweets, 1).type, element_at(referenced_tweets, 1).type)
+    WHEN 'replied_to' THEN 'reply' WHEN 'quoted' THEN 'quote' WHEN 'retweeted' THEN 'retweet'
+    ELSE 'post' END AS post_type,
+  CASE WHEN element_at(includes.places, 1).id = data.geo.place_id
+    THEN element_at(includes.places, 1).full_name END AS place,
+  CASE WHEN element_at(includes.places, 1).id = data.geo.place_id
+    THEN element_at(includes.places, 1).country END AS country,
   _ingested_at AS ingested_at,
   _source_file
 FROM STREAM(LIVE.bronze)
@@ -55,6 +65,10 @@ SELECT
   commit.record.text AS text,
   did AS author_id,
   try_cast(commit.record.createdAt AS TIMESTAMP) AS created_at,
+  CASE WHEN commit.record.reply IS NOT NULL THEN 'reply'
+    WHEN commit.record.embed.record IS NOT NULL THEN 'quote' ELSE 'post' END AS post_type,
+  CAST(NULL AS STRING) AS place,
+  CAST(NULL AS STRING) AS country,
   _ingested_at AS ingested_at,
   _source_file
 FROM STREAM(LIVE.bronze_jetstream)
@@ -67,7 +81,7 @@ CREATE OR REFRESH STREAMING TABLE languages
 COMMENT 'Posts per language, over all of bronze'
 AS SELECT lang, count(*) AS count
 FROM (
-  SELECT data.lang AS lang FROM STREAM(LIVE.bronze)
+  SELECT coalesce(data.lang, lang) AS lang FROM STREAM(LIVE.bronze)
   UNION ALL
   SELECT element_at(commit.record.langs, 1) AS lang FROM STREAM(LIVE.bronze_jetstream)
   WHERE kind = 'commit' AND commit.operation = 'create'

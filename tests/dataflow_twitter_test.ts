@@ -55,6 +55,9 @@ Deno.test("twitter.sql: sample through bronze → silver → gold; a rerun chang
         "text",
         "author_id",
         "created_at",
+        "post_type",
+        "place",
+        "country",
         "ingested_at",
         "_source_file",
       ]); // deno-fmt-ignore

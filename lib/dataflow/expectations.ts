@@ -2,6 +2,7 @@
 import { type DuckDBConnection, ident, tableExists } from "../db.ts";
 import { ExpectationFailedError, PipelineError } from "./errors.ts";
 import type { PlannedDataset } from "./graph.ts";
+import type { Profiler } from "./profile.ts";
 import type { DatasetResult, WriteMode } from "./result.ts";
 import { count, describeColumns, duckMessage, widen } from "./sql.ts";
 import { spaced, sqlString, translate } from "./translate.ts";
@@ -12,6 +13,8 @@ export interface ExpectationContext {
   /** The pipeline's dataset names, lower case. */
   names: ReadonlySet<string>;
   updateId: string;
+  /** Set when the update is profiled. */
+  prof?: Profiler;
 }
 
 /**
@@ -66,6 +69,7 @@ export async function checkExpectations(
   }
   const drops = exps.flatMap((e, k) => e.action === "drop" ? [`NOT ${ok[k]}`] : []);
   if (!drops.length) return "true";
+  ctx.prof?.phase(d.name, "quarantine");
   const dropped = drops.join(" OR ");
   const quarantine = `${d.name}_quarantine`;
   const failedNames = `list_filter([${

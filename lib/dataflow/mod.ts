@@ -58,6 +58,12 @@ export {
 } from "./parse.ts";
 export { formatUpdate } from "./report.ts";
 export {
+  formatProfile,
+  type PhaseTiming,
+  type StatementTiming,
+  type UpdateProfile,
+} from "./profile.ts";
+export {
   type DatasetResult,
   DEDUPE_PROPERTY,
   type ExpectationResult,

@@ -3,6 +3,7 @@
  * `CREATE OR REFRESH STREAMING TABLE`, `… MATERIALIZED VIEW`, and the legacy
  * `CREATE [OR REPLACE] STREAMING LIVE TABLE` / `CREATE LIVE TABLE` forms.
  */
+import { attachCdcFlows, type CdcFlow, isCdcStatement, parseCdcStatement } from "./cdc_flow.ts";
 import { PipelineError } from "./errors.ts";
 import { isWord, significant, type Token, tokenize, TokenizeError } from "./tokens.ts";
 
@@ -36,8 +37,10 @@ export interface Dataset {
   columns: ColumnDef[];
   properties: Record<string, string>;
   expectations: Expectation[];
-  /** The query after `AS` (tokens with their lines). */
+  /** The query after `AS` (tokens with their lines); for a CDC target, its flow's read. */
   query: Token[];
+  /** The `AUTO CDC` / `APPLY CHANGES` flow that writes this streaming table. */
+  cdc?: CdcFlow;
   file: string;
   line: number;
 }
@@ -198,6 +201,8 @@ function parseStatement(toks: Token[], file: string): Dataset {
   cc.i = c.i;
   while (!cc.word("as")) {
     const t = cc.peek();
+    // A streaming table declared without a query is the target of a flow.
+    if (!t && kind === "streaming") return ds;
     if (!t) cc.fail("expected AS followed by a query");
     if (t.text === "(") parseElements(cc, ds);
     else if (cc.word("comment")) ds.comment = stringValue(cc, "COMMENT");
@@ -237,22 +242,31 @@ export function parsePipeline(text: string, file = "<pipeline>"): Pipeline {
     if (e instanceof TokenizeError) throw new PipelineError(e.message, file, e.line);
     throw e;
   }
-  // Statements end at `;` or where the next top-level CREATE begins (notebook cells have no `;`).
+  // Statements end at `;` or where the next top-level CREATE or APPLY CHANGES begins
+  // (notebook cells have no `;`).
   const statements: Token[][] = [[]];
+  const sigToks = toks.filter(significant);
   let depth = 0;
   for (const t of toks) {
     if (t.text === "(") depth++;
     if (t.text === ")") depth--;
     const current = statements.at(-1)!;
+    const starts = isWord(t, "create") ||
+      (isWord(t, "apply") && isWord(sigToks[sigToks.indexOf(t) + 1], "changes"));
     if (depth === 0 && t.kind === "op" && t.text === ";") statements.push([]);
-    else if (depth === 0 && isWord(t, "create") && current.some(significant)) {
+    else if (depth === 0 && starts && current.some(significant)) {
       statements.push([t]);
     } else current.push(t);
   }
   const datasets: Dataset[] = [];
+  const flows: CdcFlow[] = [];
   const byName = new Map<string, Dataset>();
   for (const st of statements) {
     if (!st.some(significant)) continue;
+    if (isCdcStatement(st.filter(significant))) {
+      flows.push(parseCdcStatement(st.filter(significant), file));
+      continue;
+    }
     const ds = parseStatement(st, file);
     const prev = byName.get(ds.name.toLowerCase());
     if (prev) {
@@ -267,6 +281,18 @@ export function parsePipeline(text: string, file = "<pipeline>"): Pipeline {
     datasets.push(ds);
   }
   if (datasets.length === 0) throw new PipelineError("no datasets defined", file, 1);
+  attachCdcFlows(datasets, flows);
+  for (const d of datasets) {
+    if (!d.query.some(significant)) {
+      throw new PipelineError(
+        "a streaming table declared without AS needs a flow that writes into it " +
+          "(CREATE FLOW … AS AUTO CDC INTO / APPLY CHANGES INTO)",
+        file,
+        d.line,
+        d.name,
+      );
+    }
+  }
   return { file, datasets };
 }
 

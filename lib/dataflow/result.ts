@@ -1,6 +1,7 @@
 /** What an update reports: per dataset rows, expectation counts and status. */
 import type { PlannedDataset } from "./graph.ts";
 import type { DatasetKind, ViolationAction } from "./parse.ts";
+import type { UpdateProfile } from "./profile.ts";
 
 /** One expectation's counts in one update. */
 export interface ExpectationResult {
@@ -45,6 +46,8 @@ export interface UpdateResult {
   status: "completed" | "failed" | "dry_run";
   datasets: DatasetResult[];
   error?: string;
+  /** Phase and statement timings, when the update ran with `profile: true`. */
+  profile?: UpdateProfile;
 }
 
 /** Progress of an update, one event as each dataset starts and ends. */

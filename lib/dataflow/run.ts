@@ -28,8 +28,10 @@ import {
   unreadablePlaces,
 } from "./autoloader.ts";
 import { recomputed } from "./aggregate.ts";
+import { applyCdc, dropCdcState } from "./cdc.ts";
 import { PipelineError } from "./errors.ts";
 import { checkExpectations } from "./expectations.ts";
+import { Profiler } from "./profile.ts";
 import {
   datasetNames,
   downstreamOf,
@@ -76,6 +78,8 @@ export interface UpdateOptions {
   onProgress?: (event: UpdateProgress) => void;
   /** How long a new file's size and mtime must stay the same before it is read (default 1 s). */
   settleSeconds?: number;
+  /** Time every phase and statement of the update into `result.profile` (see profile.ts). */
+  profile?: boolean;
 }
 
 /** An update failed and was rolled back; `result` holds what each dataset did. */
@@ -111,6 +115,8 @@ interface Ctx {
   /** Lakes opened for sources outside the pipeline's lake; closed after the update. */
   owned: Lake[];
   settleSeconds?: number;
+  /** Set when the update is profiled. */
+  prof?: Profiler;
 }
 
 const lower = (s: string) => s.toLowerCase();
@@ -146,11 +152,14 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   const where = { file: d.file, dataset: d.name };
   const quarantine = `${d.name}_quarantine`;
   const done = () => ({ ...result, seconds: (performance.now() - t0) / 1000 });
+  const phase = (name: string) => ctx.prof?.phase(d.name, name);
+  phase("start");
 
   if (ctx.refresh.has(key)) {
     await conn.run(`DROP TABLE IF EXISTS ${ident(d.name)}`);
     await conn.run(`DROP TABLE IF EXISTS ${ident(quarantine)}`);
     await resetState(conn, d.name);
+    await dropCdcState(conn, d.name);
   }
   const waiting = pd.upstream.find((u) => ctx.skipped.has(lower(u)));
   if (waiting) {
@@ -173,6 +182,7 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   const loaded: LoadedSource[] = [];
   const batches: LakeFile[][] = [];
   for (const [k, spec] of pd.sources.entries()) {
+    phase("list files");
     const src = sourceLake(lake, spec.path);
     if (src.owned) ctx.owned.push(src.lake);
     const place = { file: d.file, dataset: d.name };
@@ -190,6 +200,7 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
       `SELECT schema FROM ${SCHEMAS} WHERE dataset = $1 AND source = $2`,
       [d.name, spec.path],
     );
+    phase("read source");
     try {
       loaded.push(
         await loadSource(
@@ -230,6 +241,7 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   // Upstream streams: rows from position lo on, not yet read by this dataset. Streaming
   // tables are append-only, so a row's position is its rowid once committed (rows added in
   // this transaction carry larger, transaction-local rowids); the new offset is the row count.
+  phase("stream offsets");
   const ranges = new Map<string, [number, number]>();
   for (const r of pd.refs) {
     const up = ctx.plan.byName.get(lower(r.name))!.dataset.name;
@@ -267,6 +279,7 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
     };
   }
 
+  phase("describe");
   let sourceIndex = 0;
   let sql = translate(d.query, ctx.names, {
     ref: (r, aliased) => {
@@ -309,11 +322,13 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   let kept = `(${sql})`;
   let outputRows = -1;
   if (exps.length || dedupe.length) {
+    phase("materialise");
     try {
       await conn.run(`CREATE OR REPLACE TEMP TABLE __df_out AS ${sql}`);
     } catch (e) {
       queryError(pd, e);
     }
+    phase("expectations");
     const filter = exps.length ? await checkExpectations(ctx, pd, mode, result) : "true";
     let inner = `SELECT * FROM __df_out WHERE ${filter}`;
     let outer = "true";
@@ -330,31 +345,42 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
     }
     kept = `(SELECT * ${dedupe.length ? "EXCLUDE (__df_rn)" : ""} FROM (${inner}) __df_x
       WHERE ${outer})`;
+    phase("dedupe count");
     if (dedupe.length) outputRows = await count(conn, "SELECT count(*) FROM __df_out");
   }
 
-  try {
-    if (mode === "complete") await conn.run(`DROP TABLE IF EXISTS ${ident(d.name)}`);
-    if (mode === "complete" || !exists) {
-      if (d.columns.length) await createDeclared(conn, d);
-      else await conn.run(`CREATE TABLE ${ident(d.name)} AS SELECT * FROM ${kept} LIMIT 0`);
-    } else if (!d.columns.length) {
-      await widen(conn, d.name, columns);
-    }
-    if (!(nothingNew && mode === "append")) {
-      result.rowsWritten = await count(
-        conn,
-        `INSERT INTO ${ident(d.name)} BY NAME SELECT * FROM ${kept}`,
-      );
-      if (outputRows >= 0) {
-        result.rowsDuplicate = outputRows - result.rowsDropped - result.rowsWritten;
+  phase("insert");
+  if (d.cdc) {
+    // AUTO CDC / APPLY CHANGES: the batch is a set of change events (cdc.ts).
+    const r = await applyCdc(conn, d, kept, ctx.names, () => createDeclared(conn, d)).catch((e) =>
+      queryError(pd, e, "applying changes failed")
+    );
+    result.rowsWritten = r.rowsWritten;
+  } else {
+    try {
+      if (mode === "complete") await conn.run(`DROP TABLE IF EXISTS ${ident(d.name)}`);
+      if (mode === "complete" || !exists) {
+        if (d.columns.length) await createDeclared(conn, d);
+        else await conn.run(`CREATE TABLE ${ident(d.name)} AS SELECT * FROM ${kept} LIMIT 0`);
+      } else if (!d.columns.length) {
+        await widen(conn, d.name, columns);
       }
+      if (!(nothingNew && mode === "append")) {
+        result.rowsWritten = await count(
+          conn,
+          `INSERT INTO ${ident(d.name)} BY NAME SELECT * FROM ${kept}`,
+        );
+        if (outputRows >= 0) {
+          result.rowsDuplicate = outputRows - result.rowsDropped - result.rowsWritten;
+        }
+      }
+    } catch (e) {
+      queryError(pd, e, "writing the table failed");
     }
-  } catch (e) {
-    queryError(pd, e, "writing the table failed");
   }
 
   // Checkpoints: files, offsets and schemas commit with the rows.
+  phase("checkpoints");
   for (const [k, spec] of pd.sources.entries()) {
     if (mode === "append") await recordFiles(conn, d.name, spec, batches[k], ctx.updateId);
     await conn.run(`DELETE FROM ${SCHEMAS} WHERE dataset = $1 AND source = $2`, [
@@ -374,6 +400,7 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
     await conn.run(`INSERT INTO ${OFFSETS} VALUES ($1, $2, $3)`, [d.name, name, hi]);
   }
   await conn.run("DROP TABLE IF EXISTS __df_out");
+  ctx.prof?.end();
   return done();
 }
 
@@ -438,8 +465,11 @@ export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResu
   }
   if (lockKey) RUNNING.add(lockKey);
   const owned: Lake[] = [];
+  const prof = options.profile ? new Profiler() : undefined;
   try {
-    await withDb(db, async (conn) => {
+    await withDb(db, async (direct) => {
+      const conn = prof ? prof.wrap(direct) : direct;
+      prof?.phase("", "begin and plan");
       await conn.run("BEGIN TRANSACTION");
       try {
         await ensureState(conn);
@@ -454,6 +484,7 @@ export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResu
           names: datasetNames(pipeline),
           owned,
           settleSeconds: options.settleSeconds,
+          prof,
         };
         for (const pd of plan.order) {
           options.onProgress?.({ dataset: pd.dataset.name, phase: "start" });
@@ -474,7 +505,9 @@ export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResu
         result.endedAt = new Date();
         if (dryRun) await conn.run("ROLLBACK");
         else {
+          prof?.phase("", "event log");
           await writeEventLog(conn, result, started);
+          prof?.phase("", "commit");
           await conn.run("COMMIT");
         }
       } catch (e) {
@@ -497,6 +530,7 @@ export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResu
     if (lockKey) RUNNING.delete(lockKey);
     for (const l of owned) l.close?.();
     if (typeof options.lake !== "object") lake.close?.();
+    if (prof) result.profile = prof.result();
   }
   return result;
 }
