@@ -34,4 +34,9 @@ export const DEFAULTS = {
   models: repoPath("models"),
   /** The embedded default sentiment model (a folder name under `models/`). */
   model: "tweetlake-sentiment",
+  /**
+   * MiB of input files the dataflow reads per batch when a dataset appends one
+   * source's files (`TWEETLAKE_BATCH_MB`); all batches commit in the update's transaction.
+   */
+  batchMiB: Number(Deno.env.get("TWEETLAKE_BATCH_MB") ?? 256),
 } as const;

@@ -5,7 +5,7 @@
  */
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
 import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
 
 export type { DuckDBConnection };
 
@@ -22,19 +22,62 @@ export class DatabaseBusyError extends Error {
   }
 }
 
-/** Opens `path` (creating its folder), runs `fn` on one connection, and always closes the file. */
-export async function withDb<T>(
-  path: string,
-  fn: (conn: DuckDBConnection) => Promise<T>,
-): Promise<T> {
+/** Database files this process keeps open (see {@link holdDb}), by absolute path. */
+const HELD = new Map<string, { instance: DuckDBInstance; holds: number }>();
+
+async function openInstance(path: string): Promise<DuckDBInstance> {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-  let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(path);
+    return await DuckDBInstance.create(path);
   } catch (e) {
     if (/lock/i.test(String(e))) throw new DatabaseBusyError(path, e);
     throw e;
   }
+}
+
+/**
+ * Keeps the database file `path` open in this process until the returned function is
+ * called: meanwhile every {@link withDb} on it takes a connection of this one instance
+ * instead of opening the file. A continuous run holds its database this way (one
+ * process owns it; other processes get {@link DatabaseBusyError}).
+ */
+export async function holdDb(path: string): Promise<() => void> {
+  const key = resolve(path);
+  let held = HELD.get(key);
+  if (!held) {
+    held = { instance: await openInstance(path), holds: 0 };
+    HELD.set(key, held);
+  }
+  held.holds++;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    if (--held.holds === 0) {
+      HELD.delete(key);
+      held.instance.closeSync();
+    }
+  };
+}
+
+/**
+ * Opens `path` (creating its folder), runs `fn` on one connection, and always closes the
+ * file (unless this process holds it open with {@link holdDb}: then only the connection).
+ */
+export async function withDb<T>(
+  path: string,
+  fn: (conn: DuckDBConnection) => Promise<T>,
+): Promise<T> {
+  const held = path === ":memory:" ? undefined : HELD.get(resolve(path));
+  if (held) {
+    const conn = await held.instance.connect();
+    try {
+      return await fn(conn);
+    } finally {
+      conn.closeSync();
+    }
+  }
+  const instance = await openInstance(path);
   const conn = await instance.connect();
   try {
     return await fn(conn);

@@ -9,6 +9,7 @@ import { DEFAULTS } from "./config.ts";
 import { ident, query, tableExists, withDb } from "./db.ts";
 import { formatUpdate, runUpdate } from "./dataflow/mod.ts";
 import { ingest, replaySource } from "./ingest/mod.ts";
+import { LIVE_HELP } from "./live/help.ts";
 import { interactive, progress } from "./progress.ts";
 import { formatSummary, type PipelineSummary, writeHtmlReport } from "./report.ts";
 import { labelCounts, scoreNew, sentimentByHour, topTweets } from "./sentiment/mod.ts";
@@ -47,7 +48,9 @@ flag is optional.
   --report <folder>      charts and report.html (default ${DEFAULTS.report})
   --model <id|folder>    sentiment model (default the embedded ${DEFAULTS.model})
   --json                 print the summary as JSON instead of text
-  -h, --help             this text`;
+  -h, --help             this text
+
+${LIVE_HELP}`;
 
 /** Rows in each dataset, quarantine table and the sentiment table, in a stable order. */
 export async function tableCounts(
@@ -150,6 +153,9 @@ export async function runPipeline(options: PipelineOptions = {}): Promise<Pipeli
 
 /** Runs the command; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
+  if (args.some((a) => /^--(continuous|serve)(=|$)/.test(a)) && !args.includes("--help")) {
+    return await (await import("./live/cli.ts")).main(args);
+  }
   const { values, positionals } = parseArgs({
     args,
     strict: true,

@@ -103,6 +103,49 @@ Deno.test("crash: a second update is refused while one runs; a killed update lea
   }
 });
 
+Deno.test("crash: an update killed between two batches of files leaves no trace", async () => {
+  const crashed = await workspace();
+  const clean = await workspace();
+  try {
+    await fillLake(crashed.lake);
+    await fillLake(clean.lake);
+    // One file per batch: the three sample files, then big-0, then big-1 (batch 5).
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        `${FIXTURES}paused_update.ts`,
+        DEFAULTS.pipeline,
+        crashed.lake,
+        crashed.db,
+        "bronze#5",
+        "1",
+      ],
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const reader = await waitFor(child.stdout, "PAUSED");
+    child.kill("SIGKILL");
+    await child.status;
+    await reader.cancel();
+    const after = await runUpdate({
+      pipeline: DEFAULTS.pipeline,
+      lake: crashed.lake,
+      db: crashed.db,
+      batchBytes: 1,
+    });
+    assert.equal(after.datasets[0].filesRead, 5, "the killed update committed no checkpoint");
+    await runUpdate({ pipeline: DEFAULTS.pipeline, lake: clean.lake, db: clean.db, batchBytes: 1 });
+    const tables = TABLES.filter((t) => t !== "_dataflow_files");
+    const a = await fingerprint(crashed.db, tables);
+    assert.match(a.bronze, /^130423:/);
+    assert.deepEqual(a, await fingerprint(clean.db, tables));
+  } finally {
+    await crashed.remove();
+    await clean.remove();
+  }
+});
+
 Deno.test("crash: a second update in the same process is refused too", async () => {
   const ws = await workspace();
   try {

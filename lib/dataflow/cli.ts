@@ -116,7 +116,12 @@ export async function main(args: string[]): Promise<number> {
     const bar = progress("dataflow");
     const result = await runUpdate({
       ...parsed.options,
-      onProgress: (e) => bar.update(`${e.dataset} ${e.phase === "start" ? "…" : "done"}`),
+      onProgress: (e) =>
+        bar.update(
+          `${e.dataset} ${
+            e.batch ? `batch ${e.batch.index}/${e.batch.of}` : e.phase === "start" ? "…" : "done"
+          }`,
+        ),
     });
     bar.done();
     console.log(formatUpdate(result));

@@ -57,7 +57,14 @@ export async function checkExpectations(
     } catch (err) {
       throw new PipelineError(`expectation ${e.name}: ${duckMessage(err)}`, d.file, e.line, d.name);
     }
-    result.expectations[k] = { name: e.name, action: e.action, passed: n - failed, failed };
+    // Batches of one update add up.
+    const before = result.expectations[k];
+    result.expectations[k] = {
+      name: e.name,
+      action: e.action,
+      passed: (before?.passed ?? 0) + n - failed,
+      failed: (before?.failed ?? 0) + failed,
+    };
   }
   for (const [k, e] of exps.entries()) {
     const failed = result.expectations[k].failed;
@@ -82,6 +89,6 @@ export async function checkExpectations(
   if (!(await tableExists(conn, quarantine))) {
     await conn.run(`CREATE TABLE ${ident(quarantine)} AS ${rows} LIMIT 0`);
   } else await widen(conn, quarantine, await describeColumns(conn, `(${rows})`));
-  result.rowsDropped = await count(conn, `INSERT INTO ${ident(quarantine)} BY NAME ${rows}`);
+  result.rowsDropped += await count(conn, `INSERT INTO ${ident(quarantine)} BY NAME ${rows}`);
   return `NOT (${dropped})`;
 }

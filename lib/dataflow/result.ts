@@ -50,11 +50,16 @@ export interface UpdateResult {
   profile?: UpdateProfile;
 }
 
-/** Progress of an update, one event as each dataset starts and ends. */
+/**
+ * Progress of an update: one event as each dataset starts and ends, and one as each
+ * batch of a dataset's input files starts when its files are read in more than one.
+ */
 export interface UpdateProgress {
   dataset: string;
-  phase: "start" | "done";
+  phase: "start" | "batch" | "done";
   result?: DatasetResult;
+  /** For `batch`: which batch (from 1), of how many, and its file count. */
+  batch?: { index: number; of: number; files: number };
 }
 
 /** A dataset's result before it has done anything (zero counts, expectations listed). */

@@ -28,6 +28,7 @@ import {
   unreadablePlaces,
 } from "./autoloader.ts";
 import { recomputed } from "./aggregate.ts";
+import { fileBatches } from "./batches.ts";
 import { applyCdc, dropCdcState } from "./cdc.ts";
 import { PipelineError } from "./errors.ts";
 import { checkExpectations } from "./expectations.ts";
@@ -49,8 +50,8 @@ import {
 } from "./result.ts";
 import { count, describeColumns, duckMessage, widen } from "./sql.ts";
 import { ensureState, OFFSETS, resetState, SCHEMAS, writeEventLog } from "./state.ts";
-import { translate } from "./translate.ts";
-import { duckType, parseType } from "./types.ts";
+import { type SourceSpec, translate } from "./translate.ts";
+import { duckType, parseType, type TypeTree } from "./types.ts";
 
 export type {
   DatasetResult,
@@ -80,6 +81,11 @@ export interface UpdateOptions {
   settleSeconds?: number;
   /** Time every phase and statement of the update into `result.profile` (see profile.ts). */
   profile?: boolean;
+  /**
+   * Input bytes read per batch by a dataset that appends one source's files (default
+   * `DEFAULTS.batchMiB`); every batch is written in the update's one transaction.
+   */
+  batchBytes?: number;
 }
 
 /** An update failed and was rolled back; `result` holds what each dataset did. */
@@ -117,6 +123,8 @@ interface Ctx {
   settleSeconds?: number;
   /** Set when the update is profiled. */
   prof?: Profiler;
+  batchBytes: number;
+  onProgress?: (event: UpdateProgress) => void;
 }
 
 const lower = (s: string) => s.toLowerCase();
@@ -149,7 +157,6 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   const key = lower(d.name);
   const mode: WriteMode = ctx.complete.has(key) ? "complete" : "append";
   const result = emptyResult(pd, mode);
-  const where = { file: d.file, dataset: d.name };
   const quarantine = `${d.name}_quarantine`;
   const done = () => ({ ...result, seconds: (performance.now() - t0) / 1000 });
   const phase = (name: string) => ctx.prof?.phase(d.name, name);
@@ -179,9 +186,8 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   }
 
   // Sources: new files (append) or all files (complete), read through the Autoloader.
-  const loaded: LoadedSource[] = [];
-  const batches: LakeFile[][] = [];
-  for (const [k, spec] of pd.sources.entries()) {
+  const inputs: SourceInput[] = [];
+  for (const spec of pd.sources) {
     phase("list files");
     const src = sourceLake(lake, spec.path);
     if (src.owned) ctx.owned.push(src.lake);
@@ -200,42 +206,13 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
       `SELECT schema FROM ${SCHEMAS} WHERE dataset = $1 AND source = $2`,
       [d.name, spec.path],
     );
-    phase("read source");
-    try {
-      loaded.push(
-        await loadSource(
-          conn,
-          src.lake,
-          spec,
-          files,
-          known.length ? JSON.parse(String(known[0].schema)) : undefined,
-          `__df_src_${k}`,
-          place,
-        ),
-      );
-      const bad = loaded[k].unreadable;
-      if (bad) {
-        const places = await unreadablePlaces(conn, `__df_src_${k}`);
-        result.warnings = [
-          ...result.warnings ?? [],
-          `${bad} line(s) of ${spec.path} could not be read (bad encoding, control byte, ` +
-          `too long or too deep) and are kept whole in the rescued data column: ${
-            places.join(", ")
-          }${bad > places.length ? ", …" : ""}`,
-        ];
-      }
-    } catch (e) {
-      if (e instanceof PipelineError) throw e;
-      throw new PipelineError(
-        `reading ${spec.path}: ${duckMessage(e)}`,
-        d.file,
-        spec.line,
-        d.name,
-      );
-    }
-    batches.push(files);
+    inputs.push({
+      spec,
+      lake: src.lake,
+      files,
+      schema: known.length ? JSON.parse(String(known[0].schema)) : undefined,
+    });
     result.filesRead += files.length;
-    result.rowsRead += loaded[k].rows;
   }
 
   // Upstream streams: rows from position lo on, not yet read by this dataset. Streaming
@@ -261,15 +238,125 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
     }
   }
 
+  // A dataset that only appends what one source's files hold reads them in bounded batches
+  // (all in this update's transaction), so memory does not grow with the update's size.
+  const batches = pd.sources.length === 1 && !pd.refs.length && mode === "append"
+    ? fileBatches(inputs[0].files, ctx.batchBytes).map((files) => [files])
+    : [inputs.map((i) => i.files)];
+  for (const [b, files] of batches.entries()) {
+    if (batches.length > 1) {
+      ctx.onProgress?.({
+        dataset: d.name,
+        phase: "batch",
+        batch: { index: b + 1, of: batches.length, files: files[0].length },
+      });
+    }
+    const ended = await writeBatch(ctx, pd, mode, result, inputs, files, ranges, done);
+    if (ended) return ended;
+  }
+
+  // Checkpoints: files, offsets and schemas commit with the rows.
+  phase("checkpoints");
+  for (const { spec, files, schema } of inputs) {
+    if (mode === "append") await recordFiles(conn, d.name, spec, files, ctx.updateId);
+    await conn.run(`DELETE FROM ${SCHEMAS} WHERE dataset = $1 AND source = $2`, [
+      d.name,
+      spec.path,
+    ]);
+    await conn.run(`INSERT INTO ${SCHEMAS} VALUES ($1, $2, $3)`, [
+      d.name,
+      spec.path,
+      JSON.stringify(schema),
+    ]);
+  }
+  for (const [up, [, hi]] of ranges) {
+    const name = ctx.plan.byName.get(up)!.dataset.name;
+    await conn.run(`DELETE FROM ${OFFSETS} WHERE dataset = $1 AND upstream = $2`, [d.name, name]);
+    await conn.run(`INSERT INTO ${OFFSETS} VALUES ($1, $2, $3)`, [d.name, name, hi]);
+  }
+  ctx.prof?.end();
+  return done();
+}
+
+/** One source of a dataset in this update: its new (or all) files, and its schema so far. */
+interface SourceInput {
+  spec: SourceSpec;
+  lake: Lake;
+  files: LakeFile[];
+  /** The schema kept from earlier batches and updates; updated as each batch is read. */
+  schema: TypeTree | undefined;
+}
+
+/**
+ * Runs a dataset's query over one batch of its input (`files[k]` of source k, and the
+ * upstream `ranges`) and writes the result: expectations, quarantine, deduplication and
+ * the insert. Returns the dataset's final result when it ends early (nothing to do, or
+ * skipped), undefined otherwise.
+ */
+async function writeBatch(
+  ctx: Ctx,
+  pd: PlannedDataset,
+  mode: WriteMode,
+  result: DatasetResult,
+  inputs: SourceInput[],
+  files: LakeFile[][],
+  ranges: Map<string, [number, number]>,
+  done: () => DatasetResult,
+): Promise<DatasetResult | undefined> {
+  const { conn } = ctx;
+  const d = pd.dataset;
+  const key = lower(d.name);
+  const where = { file: d.file, dataset: d.name };
+  const phase = (name: string) => ctx.prof?.phase(d.name, name);
+  const loaded: LoadedSource[] = [];
+  const drop = async () => {
+    for (const l of loaded) await dropSource(conn, l.view);
+    await conn.run("DROP TABLE IF EXISTS __df_out");
+  };
+  for (const [k, input] of inputs.entries()) {
+    phase("read source");
+    try {
+      const place = { file: d.file, dataset: d.name };
+      const name = `__df_src_${k}`;
+      loaded.push(
+        await loadSource(conn, input.lake, input.spec, files[k], input.schema, name, place),
+      );
+      const bad = loaded[k].unreadable;
+      if (bad) {
+        const places = await unreadablePlaces(conn, name);
+        result.warnings = [
+          ...result.warnings ?? [],
+          `${bad} line(s) of ${input.spec.path} could not be read (bad encoding, control byte, ` +
+          `too long or too deep) and are kept whole in the rescued data column: ${
+            places.join(", ")
+          }${bad > places.length ? ", …" : ""}`,
+        ];
+      }
+    } catch (e) {
+      if (e instanceof PipelineError) throw e;
+      throw new PipelineError(
+        `reading ${input.spec.path}: ${duckMessage(e)}`,
+        d.file,
+        input.spec.line,
+        d.name,
+      );
+    }
+    input.schema = loaded[k].schema;
+    result.rowsRead += loaded[k].rows;
+  }
+
   const exists = await tableExists(conn, d.name);
   const nothingNew = result.rowsRead === 0 && result.filesRead === 0;
-  if (mode === "append" && exists && nothingNew) return done();
+  if (mode === "append" && exists && nothingNew) {
+    await drop();
+    return done();
+  }
   const unknown = pd.sources.findIndex((_, k) => {
     const schema = loaded[k].schema;
     return schema.kind === "struct" && schema.fields.length === 0;
   });
   if (nothingNew && !exists && !d.columns.length && unknown >= 0) {
-    for (const k of pd.sources.keys()) await dropSource(conn, loaded[k].view);
+    await drop();
     ctx.skipped.add(key);
     return {
       ...done(),
@@ -299,10 +386,11 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
     if (nothingNew && !exists && d.columns.length) {
       // No input yet: the declared column list gives the table its shape.
       await createDeclared(conn, d);
-      for (const k of pd.sources.keys()) await dropSource(conn, loaded[k].view);
+      await drop();
       return done();
     }
     if (nothingNew && !exists) {
+      await drop();
       ctx.skipped.add(key);
       return {
         ...done(),
@@ -319,6 +407,7 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   const dedupe = (d.properties[DEDUPE_PROPERTY] ?? "").split(",").map((s) => s.trim()).filter(
     Boolean,
   );
+  const droppedBefore = result.rowsDropped;
   let kept = `(${sql})`;
   let outputRows = -1;
   if (exps.length || dedupe.length) {
@@ -355,7 +444,7 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
     const r = await applyCdc(conn, d, kept, ctx.names, () => createDeclared(conn, d)).catch((e) =>
       queryError(pd, e, "applying changes failed")
     );
-    result.rowsWritten = r.rowsWritten;
+    result.rowsWritten += r.rowsWritten;
   } else {
     try {
       if (mode === "complete") await conn.run(`DROP TABLE IF EXISTS ${ident(d.name)}`);
@@ -366,42 +455,21 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
         await widen(conn, d.name, columns);
       }
       if (!(nothingNew && mode === "append")) {
-        result.rowsWritten = await count(
+        const written = await count(
           conn,
           `INSERT INTO ${ident(d.name)} BY NAME SELECT * FROM ${kept}`,
         );
+        result.rowsWritten += written;
         if (outputRows >= 0) {
-          result.rowsDuplicate = outputRows - result.rowsDropped - result.rowsWritten;
+          result.rowsDuplicate += outputRows - (result.rowsDropped - droppedBefore) - written;
         }
       }
     } catch (e) {
       queryError(pd, e, "writing the table failed");
     }
   }
-
-  // Checkpoints: files, offsets and schemas commit with the rows.
-  phase("checkpoints");
-  for (const [k, spec] of pd.sources.entries()) {
-    if (mode === "append") await recordFiles(conn, d.name, spec, batches[k], ctx.updateId);
-    await conn.run(`DELETE FROM ${SCHEMAS} WHERE dataset = $1 AND source = $2`, [
-      d.name,
-      spec.path,
-    ]);
-    await conn.run(`INSERT INTO ${SCHEMAS} VALUES ($1, $2, $3)`, [
-      d.name,
-      spec.path,
-      JSON.stringify(loaded[k].schema),
-    ]);
-    await dropSource(conn, loaded[k].view);
-  }
-  for (const [up, [, hi]] of ranges) {
-    const name = ctx.plan.byName.get(up)!.dataset.name;
-    await conn.run(`DELETE FROM ${OFFSETS} WHERE dataset = $1 AND upstream = $2`, [d.name, name]);
-    await conn.run(`INSERT INTO ${OFFSETS} VALUES ($1, $2, $3)`, [d.name, name, hi]);
-  }
-  await conn.run("DROP TABLE IF EXISTS __df_out");
-  ctx.prof?.end();
-  return done();
+  await drop();
+  return undefined;
 }
 
 function refreshSet(plan: Plan, fullRefresh: UpdateOptions["fullRefresh"]): string[] {
@@ -485,6 +553,8 @@ export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResu
           owned,
           settleSeconds: options.settleSeconds,
           prof,
+          batchBytes: options.batchBytes ?? DEFAULTS.batchMiB * 2 ** 20,
+          onProgress: options.onProgress,
         };
         for (const pd of plan.order) {
           options.onProgress?.({ dataset: pd.dataset.name, phase: "start" });
