@@ -30,6 +30,7 @@ import {
 import { recomputed } from "./aggregate.ts";
 import { fileBatches } from "./batches.ts";
 import { applyCdc, dropCdcState } from "./cdc.ts";
+import { checkStreamReads, streamJoin, streamJoinSql, type StreamPart } from "./streams.ts";
 import { PipelineError } from "./errors.ts";
 import { checkExpectations } from "./expectations.ts";
 import { Profiler } from "./profile.ts";
@@ -50,7 +51,7 @@ import {
 } from "./result.ts";
 import { count, describeColumns, duckMessage, widen } from "./sql.ts";
 import { ensureState, OFFSETS, resetState, SCHEMAS, writeEventLog } from "./state.ts";
-import { type SourceSpec, translate } from "./translate.ts";
+import { type Reference, type SourceSpec, translate } from "./translate.ts";
 import { duckType, parseType, type TypeTree } from "./types.ts";
 
 export type {
@@ -173,17 +174,11 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
     ctx.skipped.add(key);
     return { ...done(), status: "skipped", detail: `waiting for ${waiting}` };
   }
-  for (const r of pd.refs) {
-    if (r.stream && ctx.complete.has(lower(r.name))) {
-      throw new PipelineError(
-        `STREAM(${r.name}) reads a dataset that is recomputed, not appended to ` +
-          `(a materialized view or an aggregating streaming table); read it as LIVE.${r.name}`,
-        d.file,
-        r.line,
-        d.name,
-      );
-    }
-  }
+  checkStreamReads(
+    pd,
+    ctx.complete,
+    new Set(ctx.plan.order.filter((p) => p.dataset.cdc).map((p) => lower(p.dataset.name))),
+  );
 
   // Sources: new files (append) or all files (complete), read through the Autoloader.
   const inputs: SourceInput[] = [];
@@ -368,16 +363,23 @@ async function writeBatch(
 
   phase("describe");
   let sourceIndex = 0;
-  let sql = translate(d.query, ctx.names, {
-    ref: (r, aliased) => {
-      const up = ctx.plan.byName.get(lower(r.name))!.dataset.name;
-      const range = r.stream && mode === "append" ? ranges.get(lower(up)) : undefined;
-      if (!range) return ident(up);
-      const rel = `(SELECT * FROM ${ident(up)} WHERE rowid >= ${range[0]})`;
-      return aliased ? rel : `${rel} AS ${ident(r.name)}`;
-    },
-    source: () => loaded[sourceIndex++].view,
-  }, where);
+  const relation = (r: Reference, aliased: boolean, part: StreamPart = "new") => {
+    const up = ctx.plan.byName.get(lower(r.name))!.dataset.name;
+    const range = r.stream && mode === "append" ? ranges.get(lower(up)) : undefined;
+    if (!range || part === "all") return ident(up);
+    const rel = `(SELECT * FROM ${ident(up)} WHERE rowid ${part === "new" ? ">=" : "<"} ${
+      range[0]
+    })`;
+    return aliased ? rel : `${rel} AS ${ident(r.name)}`;
+  };
+  // A stream-stream join also matches new rows with earlier updates' rows (streams.ts).
+  const join = mode === "append" ? await streamJoin(conn, pd, ctx.names) : undefined;
+  let sql = join?.kind === "join"
+    ? streamJoinSql(pd, ctx.names, join.reads, relation)
+    : translate(d.query, ctx.names, {
+      ref: (r, aliased) => relation(r, aliased),
+      source: () => loaded[sourceIndex++].view,
+    }, where);
 
   let columns: { name: string; type: string }[];
   try {
