@@ -51,7 +51,8 @@ import {
 } from "./result.ts";
 import { count, describeColumns, duckMessage, widen } from "./sql.ts";
 import { ensureState, OFFSETS, resetState, SCHEMAS, writeEventLog } from "./state.ts";
-import { type Reference, type SourceSpec, translate } from "./translate.ts";
+import { installSparkFunctions } from "./spark/macros.ts";
+import { type Reference, type SourceSpec, translate, withListFields } from "./translate.ts";
 import { duckType, parseType, type TypeTree } from "./types.ts";
 
 export type {
@@ -376,10 +377,19 @@ async function writeBatch(
   const join = mode === "append" ? await streamJoin(conn, pd, ctx.names) : undefined;
   let sql = join?.kind === "join"
     ? streamJoinSql(pd, ctx.names, join.reads, relation)
-    : translate(d.query, ctx.names, {
-      ref: (r, aliased) => relation(r, aliased),
-      source: () => loaded[sourceIndex++].view,
-    }, where);
+    : await withListFields(conn, (listFields) => {
+      sourceIndex = 0;
+      return translate(
+        d.query,
+        ctx.names,
+        {
+          ref: (r, aliased) => relation(r, aliased),
+          source: () => loaded[sourceIndex++].view,
+        },
+        where,
+        { listFields },
+      );
+    });
 
   let columns: { name: string; type: string }[];
   try {
@@ -540,6 +550,7 @@ export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResu
     await withDb(db, async (direct) => {
       const conn = prof ? prof.wrap(direct) : direct;
       prof?.phase("", "begin and plan");
+      await installSparkFunctions(conn);
       await conn.run("BEGIN TRANSACTION");
       try {
         await ensureState(conn);
