@@ -19,7 +19,9 @@ export async function ensureState(conn: DuckDBConnection): Promise<void> {
   await conn.run(`CREATE TABLE IF NOT EXISTS ${FILES} (dataset VARCHAR, source VARCHAR,
     path VARCHAR, size BIGINT, mtime TIMESTAMP, update_id VARCHAR, committed_at TIMESTAMP,
     etag VARCHAR)`);
-  await conn.run(`ALTER TABLE ${FILES} ADD COLUMN IF NOT EXISTS etag VARCHAR`);
+  // Checkpoints written before ETags were kept lack the column.
+  const columns = (await conn.runAndReadAll(`SELECT * FROM ${FILES} LIMIT 0`)).columnNames();
+  if (!columns.includes("etag")) await conn.run(`ALTER TABLE ${FILES} ADD COLUMN etag VARCHAR`);
   await conn.run(
     `CREATE TABLE IF NOT EXISTS ${OFFSETS} (dataset VARCHAR, upstream VARCHAR, next_row BIGINT)`,
   );

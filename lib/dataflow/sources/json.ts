@@ -132,28 +132,34 @@ async function loadJson(ctx: SourceContext): Promise<LoadedSource> {
      FROM (SELECT *, ${parse} AS keys FROM (SELECT *, ${suspect} AS suspect
            FROM (${staged.relation})))`,
   );
-  await dropStaged(conn, name);
-  const suspects = await query(conn, `SELECT rowid AS r, line FROM ${lines} WHERE suspect`);
-  const shallow = suspects.filter((s) => jsonDepth(String(s.line)) <= MAX_JSON_DEPTH);
-  if (shallow.length) {
-    await conn.run(
-      `UPDATE ${lines} SET keys = try(json_keys(line)), suspect = false WHERE rowid IN (${
-        shallow.map((s) => Number(s.r)).join(",")
-      })`,
+  if (staged.split) await dropStaged(conn, name);
+  let rows = 0;
+  let unreadable = staged.unreadable;
+  if (ctx.files.length) {
+    const [c] = await query(
+      conn,
+      `SELECT count(*) FILTER (WHERE ok OR trim(line) <> '')::BIGINT AS n,
+              count(*) FILTER (WHERE suspect)::BIGINT AS s FROM ${lines}`,
     );
-    await conn.run(`UPDATE ${lines} SET ok = keys IS NOT NULL AND ${object} WHERE NOT ok`);
+    rows = Number(c.n);
+    if (Number(c.s)) {
+      const suspects = await query(conn, `SELECT rowid AS r, line FROM ${lines} WHERE suspect`);
+      const shallow = suspects.filter((s) => jsonDepth(String(s.line)) <= MAX_JSON_DEPTH);
+      unreadable += suspects.length - shallow.length;
+      if (shallow.length) {
+        await conn.run(
+          `UPDATE ${lines} SET keys = try(json_keys(line)), suspect = false WHERE rowid IN (${
+            shallow.map((s) => Number(s.r)).join(",")
+          })`,
+        );
+        await conn.run(`UPDATE ${lines} SET ok = keys IS NOT NULL AND ${object} WHERE NOT ok`);
+      }
+    }
+    await conn.run(
+      `UPDATE ${meta} SET first_row = s.m FROM (SELECT filename, min(rowid) AS m FROM ${lines}
+        GROUP BY filename) s WHERE ${meta}.local_path = s.filename`,
+    );
   }
-  await conn.run(
-    `UPDATE ${meta} SET first_row = s.m FROM (SELECT filename, min(rowid) AS m FROM ${lines}
-      GROUP BY filename) s WHERE ${meta}.local_path = s.filename`,
-  );
-  const record = `(ok OR trim(line) <> '')`;
-  const [{ n }] = await query(
-    conn,
-    `SELECT count(*)::BIGINT AS n FROM ${lines} WHERE ${record}`,
-  );
-  const rows = Number(n);
-  const unreadable = staged.unreadable + suspects.length - shallow.length;
 
   const hints = hintsOf(spec);
   let schema: TypeTree;
