@@ -182,7 +182,10 @@ export async function main(args: string[]): Promise<number> {
       batch: parsed.batch,
       durationMs: parsed.durationMs,
       maxEvents: parsed.maxEvents,
-      settings: replay ? { rate: values.rate ?? `${DEFAULT_LIVE_RATE}/s` } : {},
+      settings: {
+        source: `${values.source ?? "replay"} → raw/${parsed.source.name}`,
+        ...(replay ? { rate: values.rate ?? `${DEFAULT_LIVE_RATE}/s` } : {}),
+      },
       onSnapshot: (s) => hub.publish(s),
       log: say,
     });
