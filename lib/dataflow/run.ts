@@ -9,7 +9,17 @@ import { DEFAULTS } from "../config.ts";
 import { DatabaseBusyError, type DuckDBConnection, ident, query, withDb } from "../db.ts";
 import { openLake } from "../lake/mod.ts";
 import type { Lake, LakeFile } from "../lake/types.ts";
-import { dropSource, listInput, type LoadedSource, loadSource, sourceLake } from "./autoloader.ts";
+import {
+  dropSource,
+  hideMetadata,
+  listInput,
+  type LoadedSource,
+  loadSource,
+  pickFiles,
+  recordFiles,
+  sourceLake,
+  unreadablePlaces,
+} from "./autoloader.ts";
 import { recomputed } from "./aggregate.ts";
 import { fileBatches } from "./batches.ts";
 import { applyCdc, dropCdcState } from "./cdc.ts";
@@ -36,15 +46,9 @@ import {
   type WriteMode,
 } from "./result.ts";
 import { count, describeColumns, duckMessage, widen } from "./sql.ts";
-import { ensureState, FILES, OFFSETS, resetState, SCHEMAS, writeEventLog } from "./state.ts";
+import { ensureState, OFFSETS, resetState, SCHEMAS, writeEventLog } from "./state.ts";
 import { installSparkFunctions } from "./spark/macros.ts";
-import {
-  type Reference,
-  type SourceSpec,
-  sqlString,
-  translate,
-  withListFields,
-} from "./translate.ts";
+import { type Reference, type SourceSpec, translate, withListFields } from "./translate.ts";
 import { duckType, parseType, type TypeTree } from "./types.ts";
 
 export type {
@@ -75,6 +79,8 @@ export interface UpdateOptions {
   /** Parse, plan and run every query against the current tables, then roll everything back. */
   dryRun?: boolean;
   onProgress?: (event: UpdateProgress) => void;
+  /** How long a new file's size and mtime must stay the same before it is read (default 1 s). */
+  settleSeconds?: number;
   /** Time every phase and statement of the update into `result.profile` (see profile.ts). */
   profile?: boolean;
   /**
@@ -116,6 +122,7 @@ interface Ctx {
   names: Set<string>;
   /** Lakes opened for sources outside the pipeline's lake; closed after the update. */
   owned: Lake[];
+  settleSeconds?: number;
   /** Set when the update is profiled. */
   prof?: Profiler;
   batchBytes: number;
@@ -210,15 +217,15 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
     phase("list files");
     const src = sourceLake(lake, spec.path);
     if (src.owned) ctx.owned.push(src.lake);
-    let files = await listInput(src.lake, src.prefix);
+    const place = { file: d.file, dataset: d.name };
+    const list = () => listInput(src.lake, src.prefix, spec, place);
+    let files = await list();
     if (mode === "append") {
-      const seen = new Set(
-        (await query(conn, `SELECT path FROM ${FILES} WHERE dataset = $1 AND source = $2`, [
-          d.name,
-          spec.path,
-        ])).map((r) => String(r.path)),
-      );
-      files = files.filter((f) => !seen.has(f.path));
+      const pick = await pickFiles(conn, d.name, spec, files, list, place, {
+        settleSeconds: ctx.settleSeconds,
+      });
+      files = pick.files;
+      if (pick.warnings.length) result.warnings = [...result.warnings ?? [], ...pick.warnings];
     }
     const known = await query(
       conn,
@@ -278,17 +285,7 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   // Checkpoints: files, offsets and schemas commit with the rows.
   phase("checkpoints");
   for (const { spec, files, schema } of inputs) {
-    if (mode === "append" && files.length) {
-      await conn.run(
-        `INSERT INTO ${FILES} VALUES ${
-          files.map((f) =>
-            `(${sqlString(d.name)}, ${sqlString(spec.path)}, ${sqlString(f.path)}, ${f.size}, ${
-              sqlString(f.mtime.toISOString())
-            }::TIMESTAMPTZ::TIMESTAMP, ${sqlString(ctx.updateId)}, current_timestamp::TIMESTAMP)`
-          ).join(", ")
-        }`,
-      );
-    }
+    if (mode === "append") await recordFiles(conn, d.name, spec, files, ctx.updateId);
     await conn.run(`DELETE FROM ${SCHEMAS} WHERE dataset = $1 AND source = $2`, [
       d.name,
       spec.path,
@@ -346,9 +343,22 @@ async function writeBatch(
   for (const [k, input] of inputs.entries()) {
     phase("read source");
     try {
+      const place = { file: d.file, dataset: d.name };
+      const name = `__df_src_${k}`;
       loaded.push(
-        await loadSource(conn, input.lake, input.spec, files[k], input.schema, `__df_src_${k}`),
+        await loadSource(conn, input.lake, input.spec, files[k], input.schema, name, place),
       );
+      const bad = loaded[k].unreadable;
+      if (bad) {
+        const places = await unreadablePlaces(conn, name);
+        result.warnings = [
+          ...result.warnings ?? [],
+          `${bad} line(s) of ${input.spec.path} could not be read (bad encoding, control byte, ` +
+          `too long or too deep) and are kept whole in the rescued data column: ${
+            places.join(", ")
+          }${bad > places.length ? ", …" : ""}`,
+        ];
+      }
     } catch (e) {
       if (e instanceof PipelineError) throw e;
       throw new PipelineError(
@@ -397,7 +407,7 @@ async function writeBatch(
   };
   // A stream-stream join also matches new rows with earlier updates' rows (streams.ts).
   const join = mode === "append" ? await streamJoin(conn, pd, ctx.names) : undefined;
-  const sql = join?.kind === "join"
+  let sql = join?.kind === "join"
     ? streamJoinSql(pd, ctx.names, join.reads, streamRel)
     : await withListFields(conn, (listFields) => {
       sourceIndex = 0;
@@ -437,6 +447,7 @@ async function writeBatch(
     }
     queryError(pd, e); // "skipped" is only for a source with no files yet (above)
   }
+  if (pd.sources.length) ({ sql, columns } = hideMetadata(d.query, sql, columns));
 
   // Expectations and deduplication work on the materialized output.
   const exps = d.expectations;
@@ -592,6 +603,7 @@ export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResu
           skipped: new Set(),
           names: datasetNames(pipeline),
           owned,
+          settleSeconds: options.settleSeconds,
           prof,
           batchBytes: options.batchBytes ?? DEFAULTS.batchMiB * 2 ** 20,
           onProgress: options.onProgress,

@@ -198,6 +198,10 @@ export async function main(args: string[]): Promise<number> {
         source: `${values.source ?? "replay"} → raw/${parsed.source.name}`,
         ...(replay ? { rate: values.rate ?? `${DEFAULT_LIVE_RATE}/s` } : {}),
       },
+      inputEndedHint: replay
+        ? "a replay resumes after what earlier runs delivered into this lake; --from-start " +
+          "replays it again, or use a fresh --lake and --db"
+        : undefined,
       onSnapshot: (s) => hub.publish(s),
       log: say,
     });

@@ -70,6 +70,8 @@ export interface ContinuousOptions {
   wordsEvery?: number;
   /** Extra settings shown on the dashboard. */
   settings?: Record<string, string>;
+  /** Said when the source ends, e.g. how to replay again. */
+  inputEndedHint?: string;
   /** Where progress lines go (default: nowhere). */
   log?: (line: string) => void;
 }
@@ -254,7 +256,9 @@ export async function runContinuous(options: ContinuousOptions): Promise<Continu
     log(`update ${cycles + 1} started`);
     let update: UpdateResult;
     try {
-      update = await runUpdate({ pipeline, lake, db });
+      // The files come from this process's own ingest, which writes each one atomically:
+      // nothing to let settle (the Autoloader's settle interval is for other writers).
+      update = await runUpdate({ pipeline, lake, db, settleSeconds: 0 });
     } catch (e) {
       if (!(e instanceof UpdateError)) throw e;
       update = e.result;
@@ -417,7 +421,10 @@ export async function runContinuous(options: ContinuousOptions): Promise<Continu
       // pipeline running until stopped, as a continuous pipeline does when input pauses.
       if (ingested.stoppedBy === "max-events") halt("max-events");
       else {
-        log(`${options.source.name}: input ended after ${ingested.events} events; waiting`);
+        log(
+          `${options.source.name}: input ended after ${ingested.events} events; running until ` +
+            `stopped${options.inputEndedHint ? ` (${options.inputEndedHint})` : ""}`,
+        );
         await new Promise<void>((r) => stop.signal.addEventListener("abort", () => r()));
       }
     }
