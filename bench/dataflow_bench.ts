@@ -10,6 +10,9 @@
  * `DATAFLOW_BENCH_DIR` is where the generated lake and databases go (default: the
  * system temp folder; 10M tweets take about 6 GB there, removed afterwards);
  * `DATAFLOW_BENCH_PROFILE=1` prints each engine run's phase profile to stderr.
+ * First, from bench/dataflow_sources.ts: 1 MB of pathological lines beside 1 MB of events,
+ * and CSV and Parquet sources beside read_csv / read_parquet
+ * (`DATAFLOW_BENCH_FORMAT_ROWS` rows, default 1M).
  * Each measurement runs in its own process, so each peak RSS is its own.
  * Targets: engine ≤ 1.3× hand-written SQL in time and ≤ 1.5× in peak RSS at every
  * size; cost per tweet flat; full refresh no slower than the first full run;
@@ -20,7 +23,7 @@ import { join } from "node:path";
 import { makeEvents } from "../tools/make-sample.ts";
 import { formatProfile } from "../lib/dataflow/profile.ts";
 import { cpuSeconds, peakRssMiB, report, timed } from "./util.ts";
-import { poisonBench } from "./dataflow_sources.ts";
+import { formatsBench, poisonBench } from "./dataflow_sources.ts";
 
 const SIZES = (Deno.env.get("DATAFLOW_BENCH_SIZES") ?? "100000,1000000").split(",").map(Number);
 const PER_FILE = 10_000;
@@ -111,6 +114,7 @@ if (Deno.args[0] === "child") {
   await child(Deno.args[1], Deno.args[2], Deno.args[3]);
 } else {
   await poisonBench();
+  await formatsBench(Number(Deno.env.get("DATAFLOW_BENCH_FORMAT_ROWS") ?? 1_000_000));
   for (const n of SIZES) {
     if (DIR) await Deno.mkdir(DIR, { recursive: true });
     const tmp = await Deno.makeTempDir({ dir: DIR, prefix: "tweetlake-dataflow-bench-" });
