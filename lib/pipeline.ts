@@ -68,6 +68,18 @@ export async function tableCounts(
   });
 }
 
+/**
+ * An error of a step after ingest, saying what ingest already wrote (a "nothing was
+ * changed" from the database side is true of the database only).
+ */
+export function afterIngest(e: unknown, ingested: { events: number; files: number }): Error {
+  if (!(e instanceof Error) || ingested.files === 0) return e as Error;
+  e.message = e.message.replace(/ \(nothing was changed\)/, " (the database was not changed)") +
+    `; ingest already wrote ${ingested.events} events in ${ingested.files} files to the lake, ` +
+    `which the next run processes`;
+  return e;
+}
+
 /** Runs the four stages and returns what each did. */
 export async function runPipeline(options: PipelineOptions = {}): Promise<PipelineSummary> {
   const lake = options.lake ?? DEFAULTS.lake;
@@ -83,7 +95,9 @@ export async function runPipeline(options: PipelineOptions = {}): Promise<Pipeli
   log(`ingest: ${ingested.events} events into ${ingested.files} files`);
 
   const t1 = performance.now();
-  const update = await runUpdate({ pipeline: options.pipeline, lake, db });
+  const update = await runUpdate({ pipeline: options.pipeline, lake, db }).catch((e) => {
+    throw afterIngest(e, ingested);
+  });
   const dataflowSeconds = (performance.now() - t1) / 1000;
   log(formatUpdate(update));
 

@@ -1,4 +1,5 @@
 /** The Jetstream source: drops resume from the cursor without gaps or duplicates; filters; restarts. */
+import { readCheckpoint } from "../lib/ingest/checkpoint.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ingest } from "../lib/ingest/mod.ts";
@@ -85,7 +86,7 @@ Deno.test("ingest jetstream: keyword filter, and a restart resumes from the stor
     } finally {
       await a.close();
     }
-    const cursor = JSON.parse(dec.decode(await lake.get(JETSTREAM_CHECKPOINT)));
+    const cursor = (await readCheckpoint<{ time_us: number }>(lake, JETSTREAM_CHECKPOINT))!;
     assert.equal(cursor.time_us, T0 + 12 * SECOND, "the cursor is the last stored event's time_us");
 
     const b = await startJetstreamServer({ events: stream() });

@@ -1,6 +1,7 @@
 /** Event lines: the fast JSON-object check agrees with JSON.parse; splitting keeps every event. */
 import assert from "node:assert/strict";
 import { isJsonObjectLine } from "../lib/ingest/json_check.ts";
+import { MAX_JSON_DEPTH } from "../lib/ingest/limits.ts";
 import { isJsonObject, LineSplitter, splitLines } from "../lib/ingest/lines.ts";
 import { makeEvents } from "../tools/make-sample.ts";
 
@@ -59,7 +60,7 @@ Deno.test("ingest lines: the fast check agrees with JSON.parse on events, cuts a
     assert.equal(isJsonObjectLine(enc.encode(c)), expected, `disagrees on: ${c}`);
   }
   assert.ok(bad > 400, "the cases include many malformed lines");
-  const deep = '{"a":'.repeat(600) + "1" + "}".repeat(600);
+  const deep = '{"a":'.repeat(MAX_JSON_DEPTH + 1) + "1" + "}".repeat(MAX_JSON_DEPTH + 1);
   assert.equal(isJsonObjectLine(enc.encode(deep)), false, "nesting is bounded");
 });
 

@@ -5,6 +5,9 @@ import { DEFAULTS } from "../lib/config.ts";
 import { ingest, IngestError, replaySource } from "../lib/ingest/mod.ts";
 import { openLake } from "../lib/lake/mod.ts";
 import { startS3Server } from "./support/s3_server.ts";
+import { readCheckpoint } from "../lib/ingest/checkpoint.ts";
+import { faultyLake } from "./faults/faulty_lake.ts";
+import { compare, idCounts, makeInput } from "./faults/support.ts";
 
 const dec = new TextDecoder();
 
@@ -62,6 +65,57 @@ Deno.test("ingest spill: an unreachable lake stops the run; the next run uploads
   } finally {
     lake.close?.();
     await s3.close();
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("ingest spill: an old spill uploaded after another run neither moves the cursor back nor adds a line twice", async () => {
+  const tmp = await Deno.makeTempDir();
+  try {
+    const ids = await makeInput(join(tmp, "in"), 2, 250);
+    const lakeDir = join(tmp, "lake");
+    const lake = openLake(lakeDir);
+    const base = {
+      source: replaySource({ input: join(tmp, "in") }),
+      batch: { maxEvents: 100 },
+      retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+      handleSignals: false,
+    };
+    // run A: the lake fails from its second file on; 400 events go to spill A
+    const a = await ingest({
+      ...base,
+      lake: faultyLake(lake, { match: "^raw/", nth: 2, when: "fail-from" }),
+      spillDir: join(tmp, "spill-a"),
+    }).then(() => undefined, (e) => e);
+    assert.ok(a instanceof IngestError);
+    assert.equal(a.stats.spilled, 400);
+    // run B (another spill folder) delivers 150 more: the lake holds events 0..249
+    const b = await ingest({ ...base, lake, spillDir: join(tmp, "spill-b"), maxEvents: 150 });
+    assert.equal(b.events, 150);
+    // run C finds spill A: only events 250..499 are new
+    const logs: string[] = [];
+    const c = await ingest({
+      ...base,
+      lake,
+      spillDir: join(tmp, "spill-a"),
+      log: (m) => logs.push(m),
+    });
+    assert.deepEqual(compare(ids, await idCounts(lakeDir)), {
+      lost: 0,
+      duplicated: 0,
+      unexpected: 0,
+    });
+    assert.equal(c.events, 0, "the cursor after the upload covers everything");
+    assert.match(
+      logs.join("\n"),
+      /250 events\) left in the spill.*150 spilled events were already/,
+    );
+    const cursor = (await lake.list("_checkpoints/"))[0].path;
+    assert.deepEqual(
+      (await readCheckpoint<{ files: Record<string, number> }>(lake, cursor))!.files,
+      { "part-0.ndjson": 250, "part-1.ndjson": 250 },
+    );
+  } finally {
     await Deno.remove(tmp, { recursive: true });
   }
 });

@@ -1,17 +1,16 @@
-/** The batch writer: exact rotation, unique names across runs, checkpoints after files, retries. */
+/** The batch writer: exact rotation, unique names across runs, cursors stored with files, retries. */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { openLake } from "../lib/lake/mod.ts";
 import type { Lake } from "../lib/lake/types.ts";
 import { BatchWriter } from "../lib/ingest/writer.ts";
+import { readCheckpoint } from "../lib/ingest/checkpoint.ts";
 import type { Chunk } from "../lib/ingest/types.ts";
 
 const enc = new TextEncoder();
 const chunk = (from: number, to: number, cp = false): Chunk => ({
   lines: Array.from({ length: to - from }, (_, i) => enc.encode(`{"n":${from + i}}`)),
-  checkpoint: cp
-    ? (n) => ({ path: "_checkpoints/t.json", data: enc.encode(String(from + n)) })
-    : undefined,
+  checkpoint: cp ? (n) => ({ path: "_checkpoints/t.json", value: from + n }) : undefined,
 });
 
 /** A lake that records puts and fails the first `failures` of them. */
@@ -70,7 +69,7 @@ Deno.test("ingest writer: rotates exactly by count; names never collide across r
   });
 });
 
-Deno.test("ingest writer: the checkpoint is put after its file and covers only what is stored", async () => {
+Deno.test("ingest writer: the cursor names its file as pending before the file, and covers only what is stored", async () => {
   await withWriter(async (make, lake) => {
     const rec = recording(lake);
     const w = make(rec);
@@ -78,9 +77,14 @@ Deno.test("ingest writer: the checkpoint is put after its file and covers only w
     await w.close();
     assert.deepEqual(
       rec.puts.map((p) => p.startsWith("raw/") ? "file" : p),
-      ["file", "_checkpoints/t.json", "file", "_checkpoints/t.json"],
+      ["_checkpoints/t.json", "file", "_checkpoints/t.json", "file", "_checkpoints/t.json"],
     );
-    assert.equal(new TextDecoder().decode(await lake.get("_checkpoints/t.json")), "4");
+    assert.equal(await readCheckpoint(lake, "_checkpoints/t.json"), 4);
+    assert.deepEqual(
+      JSON.parse(new TextDecoder().decode(await lake.get("_checkpoints/t.json"))),
+      { version: 2, cursor: 4 },
+      "closing settles the pending part",
+    );
   });
 });
 

@@ -160,6 +160,9 @@ export async function applyCdc(
   const cut = t ? `AND __seq > (SELECT max(__seq) FROM ${events_} WHERE __trunc)` : "";
 
   // 3. Recompute: the target rows of those keys, and the events to keep.
+  // The relations holding the new target rows and the events to retain.
+  let rowsRel = "__cdc_rows";
+  let keepRel = "__cdc_keep";
   const compute = async (ev: string): Promise<boolean> => {
     const live = `(SELECT * FROM ${ev} WHERE NOT __trunc ${cut})`;
     if (flow.scdType === 1 && ignoreNull.size === 0) {
@@ -168,11 +171,9 @@ export async function applyCdc(
           SELECT *, lead(__seq) OVER w AS __n, row_number() OVER w AS __rn FROM ${live}
           WINDOW w AS (PARTITION BY ${keyList} ORDER BY __seq DESC, __del DESC)
           QUALIFY __rn = 1)`);
-      await conn.run(`CREATE OR REPLACE TEMP TABLE __cdc_rows AS
-        SELECT ${columns.map(q).join(", ")} FROM __cdc_keep WHERE NOT __del`);
-      const ties = await count(conn, "SELECT count(*) FROM __cdc_keep WHERE __tie");
-      await conn.run("ALTER TABLE __cdc_keep DROP COLUMN __tie");
-      return ties > 0;
+      rowsRel = `(SELECT ${columns.map(q).join(", ")} FROM __cdc_keep WHERE NOT __del)`;
+      keepRel = "(SELECT * EXCLUDE (__tie) FROM __cdc_keep)";
+      return await count(conn, "SELECT count(*) FROM __cdc_keep WHERE __tie") > 0;
     }
     if (flow.scdType === 1) {
       await conn.run(`CREATE OR REPLACE TEMP TABLE __cdc_keep AS
@@ -198,8 +199,8 @@ export async function applyCdc(
       return Number(ties) > 0;
     }
     // SCD type 2: versions open when a tracked column changes (or after a delete).
-    await conn.run(`CREATE OR REPLACE TEMP TABLE __cdc_keep AS SELECT * FROM ${live}`);
-    let evs = "__cdc_keep";
+    keepRel = live;
+    let evs = live;
     if (ignoreNull.size) {
       evs = `(SELECT * REPLACE (${
         [...ignoreNull].map((c) =>
@@ -207,7 +208,7 @@ export async function applyCdc(
            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ${q(c)}`
         ).join(", ")
       }) FROM (SELECT *, coalesce(sum(__del::INT) OVER (PARTITION BY ${keyList} ORDER BY __seq
-        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS __seg FROM __cdc_keep))`;
+        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS __seg FROM ${live}))`;
     }
     const tr = tracked.length ? `row(${tracked.map(q).join(", ")})` : "NULL";
     await conn.run(`CREATE OR REPLACE TEMP TABLE __cdc_rows AS
@@ -234,9 +235,8 @@ export async function applyCdc(
       ].join(", ")
     }
       FROM b GROUP BY ${keyList}, __ver HAVING count(*) FILTER (WHERE NOT __del) > 0`);
-    const ties = await count(conn, "SELECT count(*) FROM __cdc_rows WHERE __tie");
-    await conn.run("ALTER TABLE __cdc_rows DROP COLUMN __tie");
-    return ties > 0;
+    rowsRel = "(SELECT * EXCLUDE (__tie) FROM __cdc_rows)";
+    return await count(conn, "SELECT count(*) FROM __cdc_rows WHERE __tie") > 0;
   };
   if (await compute(events_)) {
     // Identical duplicate events count once; different events at one sequence value are an error.
@@ -258,9 +258,9 @@ export async function applyCdc(
   // 4. Write: the touched keys' rows replace theirs; the retained events replace theirs.
   if (!targetExists) {
     if (d.columns.length) await declare();
-    else await conn.run(`CREATE TABLE ${ident(d.name)} AS SELECT * FROM __cdc_rows LIMIT 0`);
+    else await conn.run(`CREATE TABLE ${ident(d.name)} AS SELECT * FROM ${rowsRel} LIMIT 0`);
   } else {
-    await widen(conn, d.name, await describeColumns(conn, "__cdc_rows"));
+    await widen(conn, d.name, await describeColumns(conn, rowsRel));
   }
   if (!fresh) {
     if (all) await conn.run(`DELETE FROM ${ident(d.name)}`);
@@ -274,7 +274,7 @@ export async function applyCdc(
   }
   const rowsWritten = await count(
     conn,
-    `INSERT INTO ${ident(d.name)} BY NAME SELECT * FROM __cdc_rows`,
+    `INSERT INTO ${ident(d.name)} BY NAME SELECT * FROM ${rowsRel}`,
   );
   if (retained > 0) {
     if (all) await conn.run(`DELETE FROM ${state}`);
@@ -287,7 +287,7 @@ export async function applyCdc(
     }
   }
   await conn.run(`DELETE FROM ${state} WHERE __trunc`);
-  await conn.run(`INSERT INTO ${state} BY NAME SELECT * FROM __cdc_keep`);
+  await conn.run(`INSERT INTO ${state} BY NAME SELECT * FROM ${keepRel}`);
   if (t) {
     await conn.run(`INSERT INTO ${state} BY NAME SELECT * FROM ${events_} WHERE __trunc
       ORDER BY __seq DESC LIMIT 1`);

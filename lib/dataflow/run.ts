@@ -20,6 +20,7 @@ import { dropSource, listInput, type LoadedSource, loadSource, sourceLake } from
 import { recomputed } from "./aggregate.ts";
 import { fileBatches } from "./batches.ts";
 import { applyCdc, dropCdcState } from "./cdc.ts";
+import { checkStreamReads, streamJoin, streamJoinSql, type StreamPart } from "./streams.ts";
 import { PipelineError } from "./errors.ts";
 import { checkExpectations } from "./expectations.ts";
 import { Profiler } from "./profile.ts";
@@ -40,7 +41,14 @@ import {
 } from "./result.ts";
 import { count, describeColumns, duckMessage, widen } from "./sql.ts";
 import { ensureState, FILES, OFFSETS, resetState, SCHEMAS, writeEventLog } from "./state.ts";
-import { type SourceSpec, sqlString, translate } from "./translate.ts";
+import { installSparkFunctions } from "./spark/macros.ts";
+import {
+  type Reference,
+  type SourceSpec,
+  sqlString,
+  translate,
+  withListFields,
+} from "./translate.ts";
 import { duckType, parseType, type TypeTree } from "./types.ts";
 
 export type {
@@ -160,17 +168,11 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
     ctx.skipped.add(key);
     return { ...done(), status: "skipped", detail: `waiting for ${waiting}` };
   }
-  for (const r of pd.refs) {
-    if (r.stream && ctx.complete.has(lower(r.name))) {
-      throw new PipelineError(
-        `STREAM(${r.name}) reads a dataset that is recomputed, not appended to ` +
-          `(a materialized view or an aggregating streaming table); read it as LIVE.${r.name}`,
-        d.file,
-        r.line,
-        d.name,
-      );
-    }
-  }
+  checkStreamReads(
+    pd,
+    ctx.complete,
+    new Set(ctx.plan.order.filter((p) => p.dataset.cdc).map((p) => lower(p.dataset.name))),
+  );
 
   // Sources: new files (append) or all files (complete), read through the Autoloader.
   const inputs: SourceInput[] = [];
@@ -352,16 +354,32 @@ async function writeBatch(
 
   phase("describe");
   let sourceIndex = 0;
-  const sql = translate(d.query, ctx.names, {
-    ref: (r, aliased) => {
-      const up = ctx.plan.byName.get(lower(r.name))!.dataset.name;
-      const range = r.stream && mode === "append" ? ranges.get(lower(up)) : undefined;
-      if (!range) return ident(up);
-      const rel = `(SELECT * FROM ${ident(up)} WHERE rowid >= ${range[0]})`;
-      return aliased ? rel : `${rel} AS ${ident(r.name)}`;
-    },
-    source: () => loaded[sourceIndex++].view,
-  }, where);
+  const relation = (r: Reference, aliased: boolean, part: StreamPart = "new") => {
+    const up = ctx.plan.byName.get(lower(r.name))!.dataset.name;
+    const range = r.stream && mode === "append" ? ranges.get(lower(up)) : undefined;
+    if (!range || part === "all") return ident(up);
+    const rel = `(SELECT * FROM ${ident(up)} WHERE rowid ${part === "new" ? ">=" : "<"} ${
+      range[0]
+    })`;
+    return aliased ? rel : `${rel} AS ${ident(r.name)}`;
+  };
+  // A stream-stream join also matches new rows with earlier updates' rows (streams.ts).
+  const join = mode === "append" ? await streamJoin(conn, pd, ctx.names) : undefined;
+  const sql = join?.kind === "join"
+    ? streamJoinSql(pd, ctx.names, join.reads, relation)
+    : await withListFields(conn, (listFields) => {
+      sourceIndex = 0;
+      return translate(
+        d.query,
+        ctx.names,
+        {
+          ref: (r, aliased) => relation(r, aliased),
+          source: () => loaded[sourceIndex++].view,
+        },
+        where,
+        { listFields },
+      );
+    });
 
   let columns: { name: string; type: string }[];
   try {
@@ -521,6 +539,7 @@ export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResu
     await withDb(db, async (direct) => {
       const conn = prof ? prof.wrap(direct) : direct;
       prof?.phase("", "begin and plan");
+      await installSparkFunctions(conn);
       await conn.run("BEGIN TRANSACTION");
       try {
         await ensureState(conn);

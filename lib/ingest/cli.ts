@@ -157,9 +157,6 @@ export async function main(args: string[]): Promise<number> {
     bar.done();
     if (e instanceof IngestError) {
       console.error(`ingest: ${e.message}`);
-      if (e.stats.events) {
-        console.error(`ingest: kept ${line(e.stats)}; ${e.stats.spilled} of them in the spill`);
-      }
       return 1;
     }
     throw e;

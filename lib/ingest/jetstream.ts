@@ -6,6 +6,7 @@
  */
 import { jsonCheckpoint, readCheckpoint } from "./checkpoint.ts";
 import { INGEST_DEFAULTS } from "./config.ts";
+import { isJsonObjectLine } from "./json_check.ts";
 import { encodeLine } from "./lines.ts";
 import { EventQueue, sleepUnlessAborted } from "./queue.ts";
 import type { Chunk, Source, SourceContext } from "./types.ts";
@@ -36,7 +37,6 @@ export interface JetstreamOptions {
 interface JetEvent {
   line: string;
   timeUs?: number;
-  malformed: boolean;
 }
 
 /** Whether a parsed Jetstream event is a post in `collection` matching `keywords`. */
@@ -54,7 +54,7 @@ export function wanted(
 
 /** Bluesky Jetstream as a source (lake folder `raw/jetstream/`). */
 export function jetstreamSource(opts: JetstreamOptions = {}): Source {
-  return { name: "jetstream", events: (ctx) => jetEvents(opts, ctx) };
+  return { name: "jetstream", live: true, events: (ctx) => jetEvents(opts, ctx) };
 }
 
 async function* jetEvents(opts: JetstreamOptions, ctx: SourceContext): AsyncGenerator<Chunk> {
@@ -93,14 +93,14 @@ async function* jetEvents(opts: JetstreamOptions, ctx: SourceContext): AsyncGene
         try {
           e = JSON.parse(line);
         } catch {
-          return queue.push({ line, malformed: true });
+          return queue.push({ line });
         }
         const t = typeof e?.time_us === "number" ? e.time_us : undefined;
         if (t !== undefined) {
           if (last !== undefined && t <= last) return; // already delivered before the rewind
           last = t;
         }
-        if (wanted(e, collection, keywords)) queue.push({ line, timeUs: last, malformed: false });
+        if (wanted(e, collection, keywords)) queue.push({ line, timeUs: last });
       };
       ws.onopen = () => (problem = "");
       ws.onerror = (e) => {
@@ -135,10 +135,11 @@ async function* jetEvents(opts: JetstreamOptions, ctx: SourceContext): AsyncGene
   try {
     for await (const batch of queue.batches()) {
       const cursors = batch.map((e) => e.timeUs);
+      const lines = batch.map((e) => encodeLine(e.line));
       const malformed = new Set<number>();
-      batch.forEach((e, i) => e.malformed && malformed.add(i));
+      lines.forEach((l, i) => !isJsonObjectLine(l) && malformed.add(i));
       yield {
-        lines: batch.map((e) => encodeLine(e.line)),
+        lines,
         malformed: malformed.size ? malformed : undefined,
         checkpoint: (n) => {
           let t: number | undefined;

@@ -12,6 +12,8 @@ import {
   INGEST_DEFAULTS,
   type RetryPolicy,
 } from "./config.ts";
+import { acquireIngestLock, IngestRunningError, LOCK_TTL_MS } from "./lock.ts";
+import { sleepUnlessAborted } from "./queue.ts";
 import { spillLake, uploadSpill } from "./spill.ts";
 import type { IngestStats, Source } from "./types.ts";
 import { BatchWriter } from "./writer.ts";
@@ -22,6 +24,7 @@ export { type ReplayOptions, replaySource } from "./replay.ts";
 export { currentRules, loadRules, syncRules, xSource, type XSourceOptions } from "./x.ts";
 export { type JetstreamOptions, jetstreamSource } from "./jetstream.ts";
 export { LakeUnreachableError } from "./writer.ts";
+export { IngestRunningError, LOCK_TTL_MS };
 export { type LatestEvent, latestEvents, latestFiles, summarizeEvent } from "./latest.ts";
 
 /** Why an ingest run ended. */
@@ -53,6 +56,8 @@ export interface IngestOptions {
   retry?: Partial<RetryPolicy>;
   /** Spill folder for events the lake would not take (default `out/spill`). */
   spillDir?: string;
+  /** The spill itself, as a lake (default: the folder for this lake under `spillDir`). */
+  spill?: Lake;
   /** Stops the run when aborted (buffered events are flushed first). */
   signal?: AbortSignal;
   /** Stop cleanly on Ctrl-C / SIGTERM (default true). */
@@ -63,6 +68,10 @@ export interface IngestOptions {
   progressIntervalMs?: number;
   /** Where messages from the source go (default: stderr). */
   log?: (message: string) => void;
+  /** For a live source, how often events held in memory are retried into the spill (default 5 s). */
+  heldRetryMs?: number;
+  /** How long the ingest lock lives without a heartbeat (default {@link LOCK_TTL_MS}). */
+  lockTtlMs?: number;
 }
 
 /** Thrown when a run fails after flushing; carries the stats of what was kept. */
@@ -88,27 +97,68 @@ function onSignals(handler: () => void): () => void {
  */
 export async function ingest(options: IngestOptions): Promise<IngestResult> {
   const t0 = performance.now();
-  const lake = typeof options.lake === "string" ? openLake(options.lake) : options.lake;
-  const source = options.source;
-  const spillDir = options.spillDir ?? INGEST_DEFAULTS.spillDir;
-  const log = options.log ?? ((m: string) => console.error(m));
   const max = options.maxEvents;
   if (max !== undefined && !(max >= 0)) throw new Error(`maxEvents must be >= 0, got ${max}`);
+  const lake = typeof options.lake === "string" ? openLake(options.lake) : options.lake;
+  const log = options.log ?? ((m: string) => console.error(m));
 
-  const recovered = await uploadSpill(spillDir, lake).catch((e) => {
+  const stop = new AbortController();
+  let lockLost: Error | undefined;
+  const lock = await acquireIngestLock(lake, options.source.name, {
+    ttlMs: options.lockTtlMs,
+    log,
+    onLost: (e) => {
+      lockLost = e;
+      stop.abort("failure");
+    },
+  }).catch((e) => {
+    if (typeof options.lake === "string") lake.close?.();
+    throw e;
+  });
+  try {
+    return await ingestLocked(options, lake, log, stop, () => lockLost, t0);
+  } finally {
+    await lock.release().catch((e) => log(`could not release the ingest lock: ${e.message}`));
+    if (typeof options.lake === "string") lake.close?.();
+  }
+}
+
+async function ingestLocked(
+  options: IngestOptions,
+  lake: Lake,
+  log: (message: string) => void,
+  stop: AbortController,
+  lockLost: () => Error | undefined,
+  t0: number,
+): Promise<IngestResult> {
+  const source = options.source;
+  const max = options.maxEvents;
+  const spillDir = options.spillDir ?? INGEST_DEFAULTS.spillDir;
+  const spill = options.spill ?? spillLake(spillDir, lake);
+  // with the lock held, a temp file of this source is a write a killed run never finished
+  const torn = await lake.removeTemp?.(`raw/${source.name}/`) ?? 0;
+  if (torn) log(`removed ${torn} unfinished file(s) a killed ingest left in raw/${source.name}/`);
+  const upload = await uploadSpill(spill, lake).catch((e) => {
     throw new Error(
       `could not upload the spill of an earlier run to ${lake.url}: ${(e as Error).message}`,
       { cause: e },
     );
   });
-  if (recovered) log(`uploaded ${recovered} file(s) left in the spill by an earlier run`);
+  if (upload.files || upload.skipped) {
+    log(
+      `uploaded ${upload.files} file(s) (${upload.events} events) left in the spill by an ` +
+        `earlier run` +
+        (upload.skipped ? `; ${upload.skipped} spilled events were already in the lake` : ""),
+    );
+  }
+  const recovered = upload.files;
 
   const writer = new BatchWriter({
     lake,
     source: source.name,
     limits: { ...DEFAULT_BATCH, ...options.batch },
     retry: { ...DEFAULT_RETRY, ...options.retry },
-    spill: spillLake(spillDir, lake),
+    spill,
     onFile: () => report(),
   });
   const stats = (): IngestStats => ({
@@ -118,8 +168,7 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
   });
   const report = () => options.onProgress?.(stats());
 
-  const stop = new AbortController();
-  let stoppedBy: StopReason = "end";
+  let stoppedBy: StopReason = stop.signal.aborted ? "failure" : "end";
   const halt = (why: StopReason) => {
     if (!stop.signal.aborted) {
       stoppedBy = why;
@@ -155,7 +204,7 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
             break;
           }
           if (writer.backlog > 1) await writer.ready(1);
-          if (writer.failure) {
+          if (writer.failure || writer.fatal) {
             halt("failure");
             break;
           }
@@ -179,8 +228,10 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
   } catch (e) {
     failure ??= e;
   }
-  failure ??= writer.failure;
-  if (typeof options.lake === "string") lake.close?.();
+  if (writer.counters.held > 0 && source.live) {
+    await keepHeld(writer, source.name, spill.url, options, log);
+  }
+  failure ??= writer.failure ?? lockLost();
   const result: IngestResult = {
     ...stats(),
     stoppedBy: failure ? "failure" : stoppedBy,
@@ -190,8 +241,58 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
   report();
   if (failure) {
     const why = failure instanceof Error ? failure.message : String(failure);
-    const kept = result.spilled ? ` (${result.spilled} event(s) saved to the spill)` : "";
-    throw new IngestError(`ingest from ${source.name} stopped: ${why}${kept}`, result, failure);
+    throw new IngestError(
+      `ingest from ${source.name} stopped: ${why}. ${whereEvents(result, spill.url, source)}`,
+      result,
+      failure,
+    );
   }
   return result;
+}
+
+/** Exactly where the accepted events of a run are: lake, spill, neither. */
+export function whereEvents(s: IngestStats, spillUrl: string, source: Source): string {
+  let text = `Of ${s.events} events accepted, ${s.stored} are in the lake (${s.files} files), ` +
+    `${s.spilled} in the spill ${spillUrl}`;
+  if (s.held > 0) {
+    text += source.live
+      ? `, and ${s.held} in neither: they were held in memory until the stop and are lost`
+      : `, and ${s.held} in neither: the source's cursor stays before them, so the next run ` +
+        `delivers them again`;
+  }
+  return text;
+}
+
+/**
+ * A live source can't deliver again what neither the lake nor the spill took: keep those
+ * events in memory, retry the spill, and end only once they are stored or on a second stop.
+ */
+async function keepHeld(
+  writer: BatchWriter,
+  name: string,
+  spillUrl: string,
+  options: IngestOptions,
+  log: (message: string) => void,
+): Promise<void> {
+  const retryMs = options.heldRetryMs ?? 5_000;
+  const giveUp = new AbortController();
+  const removeSignals = options.handleSignals === false
+    ? () => {}
+    : onSignals(() => giveUp.abort());
+  try {
+    const why = (e: unknown) => e instanceof Error ? e.message : String(e);
+    log(
+      `ingest from ${name} stopped reading: ${writer.counters.held} events are held in memory ` +
+        `because neither the lake (${why(writer.failure?.cause)}) nor the spill ${spillUrl} ` +
+        `(${why(writer.spillFailure)}) took them; retrying the spill every ${retryMs / 1000} s ` +
+        `(stop again to give up and lose them)`,
+    );
+    while (writer.counters.held > 0 && !giveUp.signal.aborted) {
+      await sleepUnlessAborted(retryMs, giveUp.signal);
+      if (giveUp.signal.aborted) break;
+      if (await writer.retryHeld() === 0) log(`the held events of ${name} are in the spill now`);
+    }
+  } finally {
+    removeSignals();
+  }
 }

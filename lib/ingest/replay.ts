@@ -118,6 +118,7 @@ export function replaySource(opts: ReplayOptions = {}): Source {
             yield {
               lines,
               malformed,
+              positions: { path: ["files", name], first: base + 1 },
               checkpoint: (n) =>
                 jsonCheckpoint(cursorPath, { input, files: { ...before, [name]: base + n } }),
             };

@@ -1,11 +1,25 @@
 /** The contracts between event sources and the ingest writer. */
 import type { Lake } from "../lake/types.ts";
 
-/** A file the writer puts into the lake after the events it covers (a source's resume cursor). */
+/**
+ * A source's resume cursor after some of its events: the writer stores it in the lake with
+ * the batch file that holds those events, as one atomic fact (see `checkpoint.ts`).
+ */
 export interface Checkpoint {
   /** Lake path, e.g. `_checkpoints/jetstream.json`. */
   path: string;
-  data: Uint8Array;
+  /** The cursor, a JSON value whose numbers only grow (merged with the stored one, never behind it). */
+  value: unknown;
+}
+
+/**
+ * Where the lines of a chunk sit in the source: line `i` has position `first + i` at `path`
+ * inside the cursor (e.g. `["files", "a.ndjson"]` for replay), so a spilled batch can tell,
+ * line by line, what the lake already holds.
+ */
+export interface LinePositions {
+  path: readonly string[];
+  first: number;
 }
 
 /**
@@ -18,6 +32,8 @@ export interface Chunk {
   malformed?: ReadonlySet<number>;
   /** The checkpoint to store once the first `n` lines of this chunk are safely in the lake. */
   checkpoint?: (n: number) => Checkpoint;
+  /** Where each line sits in the source, when positions are consecutive (replay). */
+  positions?: LinePositions;
 }
 
 /** What a source gets when it starts. */
@@ -34,6 +50,11 @@ export interface SourceContext {
 export interface Source {
   /** The lake folder under `raw/` (`x`, `jetstream`). */
   readonly name: string;
+  /**
+   * A live stream (X, Jetstream): what it delivered can't be asked for again, so events
+   * neither the lake nor the spill took are held in memory rather than dropped.
+   */
+  readonly live?: boolean;
   /** Yields chunks until the input ends or `ctx.signal` is aborted. */
   events(ctx: SourceContext): AsyncIterable<Chunk>;
 }
@@ -52,6 +73,10 @@ export interface IngestStats {
   seconds: number;
   /** Events saved to the local spill because the lake was unreachable. */
   spilled: number;
+  /** Events in batch files in the lake (with `spilled` and `held`, all `events`). */
+  stored: number;
+  /** Events neither the lake nor the spill took (a live source holds them in memory). */
+  held: number;
   /** Files uploaded from an earlier run's spill before this run started. */
   recovered: number;
 }

@@ -1,12 +1,17 @@
 /**
  * The batch writer: collects events into NDJSON files under
  * `raw/<source>/date=YYYY-MM-DD/<time>-<seq>-<run>.ndjson`, rotating by count, bytes and
- * age, putting each file in one atomic write (retried), then the source's checkpoint.
- * When the lake stays unreachable, the file and everything after it go to the spill.
+ * age. A file with a source cursor is stored as one atomic fact (see `checkpoint.ts`): the
+ * cursor is put naming the file as pending, then the file in one atomic write (retried).
+ * When the lake stays unreachable, the file and everything after it go to the spill, each
+ * with the positions it covers.
  */
+import { isPermanent } from "../lake/errors.ts";
 import type { Lake } from "../lake/types.ts";
+import { encodeStoredCursor, mergeCursor, readCheckpoint } from "./checkpoint.ts";
 import type { BatchLimits, RetryPolicy } from "./config.ts";
-import type { Checkpoint, Chunk } from "./types.ts";
+import { encodeSpillRecord, type SpillRecord, spillRecordPath } from "./spill.ts";
+import type { Checkpoint, Chunk, LinePositions } from "./types.ts";
 
 /** What the writer reports as it goes. */
 export interface WriterCounters {
@@ -15,6 +20,10 @@ export interface WriterCounters {
   files: number;
   bytes: number;
   spilled: number;
+  /** Events in batch files in the lake. */
+  stored: number;
+  /** Events neither the lake nor the spill took (held in memory, in order). */
+  held: number;
 }
 
 /** Options of a {@link BatchWriter}. */
@@ -39,6 +48,13 @@ interface Batch {
   /** The checkpoint of the last line: its chunk's function and the lines taken from it. */
   checkpointOf?: (n: number) => Checkpoint;
   checkpointAt: number;
+  /** Runs of consecutive source positions, in line order (when the source gives them). */
+  segments: Segment[];
+}
+
+/** `count` lines whose positions are `first`, `first + 1`, … at `path` in the cursor. */
+export interface Segment extends LinePositions {
+  count: number;
 }
 
 /** Raised when the lake stayed unreachable; what could not be written is in the spill. */
@@ -94,6 +110,17 @@ function inPlace(lines: Uint8Array[], size: number): Uint8Array | undefined {
   return new Uint8Array(first.buffer, first.byteOffset, size);
 }
 
+/** Records that line `i` of a chunk with `positions` joined the batch. */
+function addPosition(segments: Segment[], positions: LinePositions, i: number): void {
+  const at = positions.first + i;
+  const last = segments[segments.length - 1];
+  if (
+    last && last.first + last.count === at &&
+    last.path.join("\u0000") === positions.path.join("\u0000")
+  ) last.count++;
+  else segments.push({ path: positions.path, first: at, count: 1 });
+}
+
 /** Sleeps `ms` milliseconds. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -102,7 +129,18 @@ export function sleep(ms: number): Promise<void> {
 /** Collects events into batch files and stores them in order. */
 export class BatchWriter {
   /** Running totals. */
-  readonly counters: WriterCounters = { events: 0, malformed: 0, files: 0, bytes: 0, spilled: 0 };
+  readonly counters: WriterCounters = {
+    events: 0,
+    malformed: 0,
+    files: 0,
+    bytes: 0,
+    spilled: 0,
+    stored: 0,
+    held: 0,
+  };
+  /** Why the spill did not take a file, while files are held in memory. */
+  spillFailure: unknown;
+  #held: { path: string; data: Uint8Array; record: SpillRecord }[] = [];
   /** Set once a write failed for good; later files go straight to the spill. */
   failure: LakeUnreachableError | undefined;
 
@@ -115,11 +153,20 @@ export class BatchWriter {
   #queued = 0;
   #fatal: unknown;
   #waiters: (() => void)[] = [];
+  /** Per cursor path: the position the batch files in the lake cover. */
+  #committed = new Map<string, unknown>();
+  /** Per cursor path: the position of everything stored (lake or spill). */
+  #reached = new Map<string, unknown>();
 
   /** Creates a writer; nothing touches the lake until the first file is full or flushed. */
   constructor(opts: WriterOptions) {
     this.#opts = opts;
     this.#now = opts.now ?? (() => new Date());
+  }
+
+  /** The error that stopped storing for good (a permanent lake error), if any. */
+  get fatal(): unknown {
+    return this.#fatal;
   }
 
   /** Files sealed but not yet stored. */
@@ -132,8 +179,15 @@ export class BatchWriter {
     const { maxEvents, maxBytes } = this.#opts.limits;
     for (let i = 0; i < count; i++) {
       const line = chunk.lines[i];
-      const b = this.#batch ??= { lines: [], bytes: 0, openedAt: Date.now(), checkpointAt: 0 };
+      const b = this.#batch ??= {
+        lines: [],
+        bytes: 0,
+        openedAt: Date.now(),
+        checkpointAt: 0,
+        segments: [],
+      };
       b.lines.push(line);
+      if (chunk.positions) addPosition(b.segments, chunk.positions, i);
       b.bytes += line.length + 1;
       this.counters.events++;
       if (chunk.malformed?.has(i)) this.counters.malformed++;
@@ -187,6 +241,7 @@ export class BatchWriter {
   async close(): Promise<void> {
     this.seal();
     await this.drain();
+    await this.#settleCursors().catch(() => {}); // only tidies: a pending cursor reads the same
   }
 
   async #store(path: string, b: Batch): Promise<void> {
@@ -194,23 +249,90 @@ export class BatchWriter {
     const data = inPlace(b.lines, b.bytes) ?? concatLines(b.lines, b.bytes);
     const checkpoint = b.checkpointOf?.(b.checkpointAt);
     const c = this.counters;
+    let to: unknown;
+    if (checkpoint) {
+      // the stored position is read from the lake the first time; an unreachable lake leaves
+      // it unknown here, which is safe for the spill: an upload merges with the lake's cursor
+      await this.#loadCommitted(checkpoint.path).catch(() => {});
+      to = mergeCursor(this.#reached.get(checkpoint.path), checkpoint.value);
+      this.#reached.set(checkpoint.path, to);
+    }
     if (!this.failure) {
       try {
-        await this.#put(path, data);
-        if (checkpoint) await this.#put(checkpoint.path, checkpoint.data);
+        if (checkpoint) {
+          await this.#loadCommitted(checkpoint.path);
+          const committed = this.#committed.get(checkpoint.path);
+          to = mergeCursor(committed, to);
+          this.#reached.set(checkpoint.path, to);
+          await this.#put(
+            checkpoint.path,
+            encodeStoredCursor(committed, { file: path, cursor: to }),
+          );
+          await this.#put(path, data);
+          this.#committed.set(checkpoint.path, to);
+        } else await this.#put(path, data);
         c.files++;
         c.bytes += data.length;
+        c.stored += b.lines.length;
         this.#opts.onFile?.(path);
         return;
       } catch (e) {
+        if (isPermanent(e)) throw e; // the lake said no for good: spilling would hide it
         this.failure = new LakeUnreachableError(this.#opts.lake.url, this.#opts.spill.url, e);
       }
     }
-    // The lake is unreachable: keep the file (and its checkpoint) for the next run.
-    await this.#opts.spill.put(path, data);
-    if (checkpoint) await this.#opts.spill.put(checkpoint.path, checkpoint.data);
-    c.spilled += b.lines.length;
-    this.#opts.onFile?.(path);
+    // The lake is unreachable: keep the file, with the positions it covers, for the next run.
+    const record: SpillRecord = {
+      file: path,
+      lines: b.lines.length,
+      ...(checkpoint ? { cursor: checkpoint.path, to } : {}),
+      ...(b.segments.length ? { segments: b.segments } : {}),
+    };
+    this.#held.push({ path, data, record });
+    c.held += record.lines;
+    await this.retryHeld();
+  }
+
+  /**
+   * Tries to put the files held in memory into the spill, oldest first (order keeps the
+   * positions right: nothing is spilled while an older file is still held). Returns how
+   * many are still held.
+   */
+  async retryHeld(): Promise<number> {
+    while (this.#held.length) {
+      const { path, data, record } = this.#held[0];
+      try {
+        // the record first: a spilled file always has one (an orphan record is dropped on upload)
+        await this.#opts.spill.put(spillRecordPath(path), encodeSpillRecord(record));
+        await this.#opts.spill.put(path, data);
+      } catch (e) {
+        this.spillFailure = e;
+        return this.#held.length;
+      }
+      this.#held.shift();
+      this.counters.held -= record.lines;
+      this.counters.spilled += record.lines;
+      this.spillFailure = undefined;
+      this.#opts.onFile?.(path);
+    }
+    return 0;
+  }
+
+  /** Reads the stored position of a cursor path from the lake, once. */
+  async #loadCommitted(path: string): Promise<void> {
+    if (this.#committed.has(path)) return;
+    const stored = await readCheckpoint<unknown>(this.#opts.lake, path);
+    this.#committed.set(path, stored);
+    this.#reached.set(path, mergeCursor(stored, this.#reached.get(path)));
+  }
+
+  /** Clears the pending part of every cursor this writer stored (a crash leaves it resolvable). */
+  async #settleCursors(): Promise<void> {
+    if (this.failure) return;
+    for (const [path, cursor] of this.#committed) {
+      if (cursor === undefined) continue;
+      await this.#put(path, encodeStoredCursor(cursor));
+    }
   }
 
   async #put(path: string, data: Uint8Array): Promise<void> {
@@ -219,7 +341,7 @@ export class BatchWriter {
       try {
         return await this.#opts.lake.put(path, data);
       } catch (e) {
-        if (attempt >= attempts) throw e;
+        if (attempt >= attempts || isPermanent(e)) throw e;
         await sleep(Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)));
       }
     }

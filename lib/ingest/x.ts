@@ -10,7 +10,8 @@ import { Agent as HttpsAgent } from "node:https";
 import { ApiResponseError, type TweetStream, TwitterApi } from "twitter-api-v2";
 import { secret } from "../secrets.ts";
 import { DEFAULT_RULES, type StreamRule, X_STREAM_PARAMS } from "./config.ts";
-import { encodeLine, isJsonObject, LineSplitter } from "./lines.ts";
+import { isJsonObjectLine } from "./json_check.ts";
+import { encodeLine, LineSplitter } from "./lines.ts";
 import { EventQueue, sleepUnlessAborted } from "./queue.ts";
 import type { Chunk, Source, SourceContext } from "./types.ts";
 
@@ -245,6 +246,7 @@ export function streamMessageErrors(line: string): string | undefined {
 export function xSource(opts: XSourceOptions = {}): Source {
   return {
     name: "x",
+    live: true,
     events: (ctx) => xEvents(opts, ctx),
   };
 }
@@ -370,7 +372,7 @@ async function* xEvents(opts: XSourceOptions, ctx: SourceContext): AsyncGenerato
       if (!lines.length) continue;
       const chunk: Chunk = { lines: lines.map(encodeLine) };
       const bad = new Set<number>();
-      lines.forEach((l, i) => !isJsonObject(l) && bad.add(i));
+      chunk.lines.forEach((l, i) => !isJsonObjectLine(l) && bad.add(i));
       if (bad.size) chunk.malformed = bad;
       yield chunk;
     }

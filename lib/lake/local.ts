@@ -22,6 +22,21 @@ export function localLake(root: string): Lake {
         throw e;
       }
     },
+    async putIfAbsent(path, data) {
+      const target = full(path);
+      await Deno.mkdir(join(target, ".."), { recursive: true });
+      const temp = `${target}.${crypto.randomUUID()}${TEMP_SUFFIX}`;
+      try {
+        await Deno.writeFile(temp, data);
+        await Deno.link(temp, target); // fails if the target exists: an exclusive create
+        return true;
+      } catch (e) {
+        if (e instanceof Deno.errors.AlreadyExists) return false;
+        throw e;
+      } finally {
+        await Deno.remove(temp).catch(() => {});
+      }
+    },
     get: (path) => Deno.readFile(full(path)),
     async list(prefix) {
       const out: LakeFile[] = [];
@@ -50,6 +65,36 @@ export function localLake(root: string): Lake {
       return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     },
     localPath: (path) => Promise.resolve(full(path)),
+    async removeTemp(prefix) {
+      let removed = 0;
+      const walk = async (dir: string) => {
+        let entries: Deno.DirEntry[];
+        try {
+          entries = await Array.fromAsync(Deno.readDir(dir));
+        } catch (e) {
+          if (e instanceof Deno.errors.NotFound) return;
+          throw e;
+        }
+        for (const entry of entries) {
+          const p = join(dir, entry.name);
+          if (entry.isDirectory) await walk(p);
+          else if (entry.name.endsWith(TEMP_SUFFIX)) {
+            await Deno.remove(p).catch(() => {});
+            removed++;
+          }
+        }
+      };
+      await walk(full(prefix));
+      return removed;
+    },
+    async exists(path) {
+      try {
+        return (await Deno.stat(full(path))).isFile;
+      } catch (e) {
+        if (e instanceof Deno.errors.NotFound) return false;
+        throw e;
+      }
+    },
     async delete(path) {
       await Deno.remove(full(path)).catch((e) => {
         if (!(e instanceof Deno.errors.NotFound)) throw e;

@@ -5,6 +5,7 @@ import type { Lake } from "./types.ts";
 
 export type { Lake, LakeFile } from "./types.ts";
 export { localLake } from "./local.ts";
+export { isPermanent, LakePermanentError } from "./errors.ts";
 export { parseS3Url, s3Lake, type S3LakeOptions } from "./s3.ts";
 
 /** Options of {@link openLake}: S3 settings, used when the location is `s3://…`. */

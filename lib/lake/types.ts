@@ -22,6 +22,19 @@ export interface Lake {
    * file itself for a local lake, a staged copy for S3.
    */
   localPath(path: string): Promise<string>;
+  /**
+   * Writes a whole file only if none exists at `path`; returns false if one did. Local
+   * folders guarantee it; S3 sends `If-None-Match: *`, which stores without conditional
+   * writes ignore (the write then always happens).
+   */
+  putIfAbsent?(path: string, data: Uint8Array): Promise<boolean>;
+  /**
+   * Deletes the temporary files of writes that never finished (a killed process) under
+   * `prefix`; returns how many. Only for stores that have them (local folders).
+   */
+  removeTemp?(prefix: string): Promise<number>;
+  /** Whether a file exists (a listing of its folder when absent). */
+  exists?(path: string): Promise<boolean>;
   /** Deletes a file (no error if it is already gone). */
   delete(path: string): Promise<void>;
   /** Releases connections (S3); optional, a no-op for a local folder. */

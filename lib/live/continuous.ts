@@ -110,6 +110,7 @@ function onSignals(handler: () => void): () => void {
 function tracked(source: Source, tracker: ArrivalTracker): Source {
   return {
     name: source.name,
+    live: source.live,
     async *events(ctx) {
       for await (const chunk of source.events(ctx)) {
         tracker.arrive(chunk.lines);
@@ -147,6 +148,8 @@ export async function runContinuous(options: ContinuousOptions): Promise<Continu
     bytes: 0,
     seconds: 0,
     spilled: 0,
+    stored: 0,
+    held: 0,
     recovered: 0,
   };
   let cycles = 0;

@@ -114,16 +114,15 @@ export interface ScoreResult {
 async function pendingIds(
   conn: DuckDBConnection,
   silver: string,
-  table: string,
+  table: string | undefined,
   model: string,
   since?: string,
 ): Promise<string[]> {
   const fresh = since ? " and scored_at >= $2::timestamptz" : "";
-  const rows = await query(
+  const all = `select distinct cast(id as varchar) as id from ${ident(silver)} where ${HAS_TEXT}`;
+  const rows = table === undefined ? await query(conn, `${all} order by 1`) : await query(
     conn,
-    `select distinct cast(id as varchar) as id from ${ident(silver)} where ${HAS_TEXT}
-     except select id from ${ident(table)} where model = $1${fresh}
-     order by 1`,
+    `${all} except select id from ${ident(table)} where model = $1${fresh} order by 1`,
     since ? [model, since] : [model],
   );
   return rows.map((r) => String(r.id));
@@ -183,12 +182,18 @@ export async function scoreNew(options: ScoreOptions = {}): Promise<ScoreResult>
       throw new Error(`no ${silver} table in ${db}: run the dataflow first (deno task dataflow)`);
     }
     await requireColumns(conn, silver, ["id", "text"], ` in ${db}: is it the dataflow's silver?`);
-    await ensureSentimentTable(conn, table);
+    // made once there is something to write (or nothing to do): a model that fails to load
+    // leaves no empty table behind
+    const exists = await tableExists(conn, table);
+    if (exists) await ensureSentimentTable(conn, table);
     const [{ e }] = await query(
       conn,
       `select count(distinct id) as e from ${ident(silver)} where not ${HAS_TEXT}`,
     );
-    return { ids: await pendingIds(conn, silver, table, key, since), skipped: Number(e) };
+    const pending = exists
+      ? await pendingIds(conn, silver, table, key, since)
+      : await pendingIds(conn, silver, undefined, key);
+    return { ids: pending, skipped: Number(e) };
   });
   let model: Classifier | undefined = options.classifier;
   let done = 0;
@@ -196,7 +201,10 @@ export async function scoreNew(options: ScoreOptions = {}): Promise<ScoreResult>
     let last: { ids: string[]; preds: Prediction[] } | undefined;
     for (let start = 0; start < ids.length || last; start += chunkSize) {
       const chunk = await withDb(db, async (conn) => {
-        if (last) await writeScores(conn, table, key, last.ids, last.preds);
+        if (last) {
+          await ensureSentimentTable(conn, table);
+          await writeScores(conn, table, key, last.ids, last.preds);
+        }
         const next = ids.slice(start, start + chunkSize);
         return next.length ? await textsOf(conn, silver, next) : [];
       });
@@ -215,6 +223,7 @@ export async function scoreNew(options: ScoreOptions = {}): Promise<ScoreResult>
   } finally {
     if (model && model !== options.classifier) await model.dispose();
   }
+  if (ids.length === 0) await withDb(db, (conn) => ensureSentimentTable(conn, table));
   return { scored: done, skipped, labels, seconds: (performance.now() - t0) / 1000, model: key };
 }
 

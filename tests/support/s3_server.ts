@@ -24,6 +24,8 @@ export interface S3TestServer {
   failNext(n: number): void;
   /** While down, every request fails with 503. */
   setDown(down: boolean): void;
+  /** While denied, every request fails with 403 AccessDenied. */
+  setDenied(denied: boolean): void;
   /** Requests seen so far (method and path), including failed ones. */
   readonly requests: string[];
   /** Stops the server. */
@@ -38,9 +40,16 @@ export async function startS3Server(opts: { bucket?: string } = {}): Promise<S3T
   const app = buildApp({ logger: false });
   let failures = 0;
   let down = false;
+  let denied = false;
   const requests: string[] = [];
   app.addHook("onRequest", async (req, reply) => {
     requests.push(`${req.method} ${req.url}`);
+    if (denied) {
+      return await reply.code(403).header("content-type", "application/xml").send(
+        `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code>` +
+          `<Message>Access Denied</Message></Error>`,
+      );
+    }
     if (down || failures > 0) {
       if (failures > 0) failures--;
       await reply.code(503).header("content-type", "application/xml").send(
@@ -71,6 +80,7 @@ export async function startS3Server(opts: { bucket?: string } = {}): Promise<S3T
     url: (prefix = "") => `s3://${bucket}${prefix ? `/${prefix}` : ""}`,
     failNext: (n) => void (failures = n),
     setDown: (d) => void (down = d),
+    setDenied: (d) => void (denied = d),
     requests,
     close: async () => {
       await app.close();
