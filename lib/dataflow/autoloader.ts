@@ -165,7 +165,8 @@ export async function loadSource(
         locals.map(sqlString).join(",")
       }], columns = {'line': 'VARCHAR'},
          delim = chr(1), quote = '', escape = '', header = false, auto_detect = false,
-         strict_mode = false, null_padding = true, max_line_size = 134217728, filename = true)
+         strict_mode = false, null_padding = true, max_line_size = 134217728,
+         buffer_size = 268435456, filename = true)
        WHERE line IS NOT NULL AND (starts_with(line, '{') OR trim(line) <> ''))`,
     );
   } else {
