@@ -21,6 +21,7 @@
 import { type DuckDBConnection, ident, query, tableExists } from "../db.ts";
 import type { ColumnSelection } from "./cdc_flow.ts";
 import { PipelineError } from "./errors.ts";
+import { ensureSchema, relation, relationExists } from "./names.ts";
 import type { Dataset } from "./parse.ts";
 import { splitTopLevel } from "./parse.ts";
 import { count, describeColumns, duckMessage, widen } from "./sql.ts";
@@ -135,8 +136,8 @@ export async function applyCdc(
   const state = ident(cdcStateTable(d.name));
   const stateExists = await tableExists(conn, cdcStateTable(d.name));
   if (!stateExists) await conn.run(`CREATE TABLE ${state} AS SELECT * FROM __cdc_new LIMIT 0`);
-  else await widen(conn, cdcStateTable(d.name), await describeColumns(conn, "__cdc_new"));
-  const targetExists = await tableExists(conn, d.name);
+  else await widen(conn, state, await describeColumns(conn, "__cdc_new"));
+  const targetExists = await relationExists(conn, d);
   const fresh = !targetExists && !stateExists;
   const all = truncated;
   const retained = await count(conn, `SELECT count(*) FROM ${state}`);
@@ -258,23 +259,26 @@ export async function applyCdc(
   // 4. Write: the touched keys' rows replace theirs; the retained events replace theirs.
   if (!targetExists) {
     if (d.columns.length) await declare();
-    else await conn.run(`CREATE TABLE ${ident(d.name)} AS SELECT * FROM ${rowsRel} LIMIT 0`);
+    else {
+      await ensureSchema(conn, d);
+      await conn.run(`CREATE TABLE ${relation(d)} AS SELECT * FROM ${rowsRel} LIMIT 0`);
+    }
   } else {
-    await widen(conn, d.name, await describeColumns(conn, rowsRel));
+    await widen(conn, relation(d), await describeColumns(conn, rowsRel));
   }
   if (!fresh) {
-    if (all) await conn.run(`DELETE FROM ${ident(d.name)}`);
+    if (all) await conn.run(`DELETE FROM ${relation(d)}`);
     else {
       await conn.run(
-        `DELETE FROM ${ident(d.name)} USING __cdc_keys WHERE ${
-          keys.map((k) => `${ident(d.name)}.${q(k)} = __cdc_keys.${q(k)}`).join(" AND ")
+        `DELETE FROM ${relation(d)} USING __cdc_keys WHERE ${
+          keys.map((k) => `${relation(d)}.${q(k)} = __cdc_keys.${q(k)}`).join(" AND ")
         }`,
       );
     }
   }
   const rowsWritten = await count(
     conn,
-    `INSERT INTO ${ident(d.name)} BY NAME SELECT * FROM ${rowsRel}`,
+    `INSERT INTO ${relation(d)} BY NAME SELECT * FROM ${rowsRel}`,
   );
   if (retained > 0) {
     if (all) await conn.run(`DELETE FROM ${state}`);

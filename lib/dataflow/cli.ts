@@ -1,4 +1,5 @@
 /** `deno task dataflow`: runs one update of the pipeline (or a dry run, or prints its lineage). */
+import { UsageError } from "../usage.ts";
 import { writeFileSync } from "node:fs";
 import { DEFAULTS } from "../config.ts";
 import { progress } from "../progress.ts";
@@ -6,7 +7,7 @@ import { lineageChart } from "../viz/lineage.ts";
 import { toStandaloneSvg } from "../viz/render.ts";
 import { PipelineError } from "./errors.ts";
 import { lineage, lineageText } from "./graph.ts";
-import { loadPipeline } from "./parse.ts";
+import { openPipeline } from "./parse.ts";
 import { formatUpdate } from "./report.ts";
 import { PipelineRunningError, runUpdate, UpdateError, type UpdateOptions } from "./run.ts";
 
@@ -17,12 +18,19 @@ read only new files / rows and append, materialized views are recomputed; the
 whole update commits at once or not at all.
 
   --pipeline <file.sql>        the pipeline (default ${DEFAULTS.pipeline})
+  --settings <file>            a pipeline settings file instead: a bundle YAML
+                               (resources.pipelines.<name>) or a pipeline JSON, with
+                               libraries, configuration, catalog and schema / target
+  --conf <key=value>           a configuration entry (\${key} parameter, spark.* setting,
+                               or tweetlake.table.<name>=[format:]path); repeatable
   --lake <folder|s3://bucket/prefix>
                                where source paths are read (default ${DEFAULTS.lake})
   --db <file.duckdb>           the database (default ${DEFAULTS.db})
   --full-refresh [table…]      recompute these datasets (and what reads them) from all
                                input; with no names, every dataset
   --dry-run                    parse, plan and check every query, write nothing
+  --check                      list every construct that will not run locally (file and
+                               line), write nothing; exit 1 if there is any
   --lineage                    print the dataset graph and exit
   --lineage-svg <file.svg>     write the dataset graph as SVG and exit
   -h, --help                   show this help`;
@@ -31,6 +39,7 @@ whole update commits at once or not at all.
 export interface DataflowArgs {
   options: UpdateOptions & { pipeline: string };
   lineage: boolean;
+  check: boolean;
   lineageSvg?: string;
   help: boolean;
 }
@@ -40,6 +49,7 @@ export function parseDataflowArgs(args: string[]): DataflowArgs {
   const out: DataflowArgs = {
     options: { pipeline: DEFAULTS.pipeline },
     lineage: false,
+    check: false,
     help: false,
   };
   const value = (i: number, flag: string): string => {
@@ -55,6 +65,19 @@ export function parseDataflowArgs(args: string[]): DataflowArgs {
     switch (flag) {
       case "--pipeline":
         out.options.pipeline = take();
+        break;
+      case "--settings":
+        out.options.settings = take();
+        break;
+      case "--conf": {
+        const kv = take();
+        const eq = kv.indexOf("=");
+        if (eq <= 0) throw new Error(`--conf needs key=value, not ${kv}`);
+        out.options.conf = { ...out.options.conf, [kv.slice(0, eq).trim()]: kv.slice(eq + 1) };
+        break;
+      }
+      case "--check":
+        out.check = true;
         break;
       case "--lake":
         out.options.lake = take();
@@ -84,7 +107,7 @@ export function parseDataflowArgs(args: string[]): DataflowArgs {
         out.help = true;
         break;
       default:
-        throw new Error(`unknown flag ${args[i]} (see --help)`);
+        throw new Error(`unknown flag ${args[i]}`);
     }
   }
   return out;
@@ -96,16 +119,19 @@ export async function main(args: string[]): Promise<number> {
   try {
     parsed = parseDataflowArgs(args);
   } catch (e) {
-    console.error(`error: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
+    throw new UsageError((e as Error).message, { cause: e });
   }
   if (parsed.help) {
     console.log(HELP);
     return 0;
   }
   try {
+    const pipeline = await openPipeline(parsed.options, DEFAULTS.pipeline);
+    for (const e of pipeline.ignored) {
+      console.error(`note: ${e.key} has no meaning locally and is ignored (${e.file}:${e.line})`);
+    }
     if (parsed.lineage || parsed.lineageSvg) {
-      const graph = lineage(await loadPipeline(parsed.options.pipeline));
+      const graph = lineage(pipeline);
       if (parsed.lineage) console.log(lineageText(graph));
       if (parsed.lineageSvg) {
         writeFileSync(parsed.lineageSvg, toStandaloneSvg(lineageChart(graph)));
@@ -116,6 +142,7 @@ export async function main(args: string[]): Promise<number> {
     const bar = progress("dataflow");
     const result = await runUpdate({
       ...parsed.options,
+      pipeline,
       onProgress: (e) =>
         bar.update(
           `${e.dataset} ${

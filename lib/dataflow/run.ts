@@ -6,17 +6,20 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { DEFAULTS } from "../config.ts";
-import {
-  DatabaseBusyError,
-  type DuckDBConnection,
-  ident,
-  query,
-  tableExists,
-  withDb,
-} from "../db.ts";
+import { DatabaseBusyError, type DuckDBConnection, ident, query, withDb } from "../db.ts";
 import { openLake } from "../lake/mod.ts";
 import type { Lake, LakeFile } from "../lake/types.ts";
-import { dropSource, listInput, type LoadedSource, loadSource, sourceLake } from "./autoloader.ts";
+import {
+  dropSource,
+  hideMetadata,
+  listInput,
+  type LoadedSource,
+  loadSource,
+  pickFiles,
+  recordFiles,
+  sourceLake,
+  unreadablePlaces,
+} from "./autoloader.ts";
 import { recomputed } from "./aggregate.ts";
 import { fileBatches } from "./batches.ts";
 import { applyCdc, dropCdcState } from "./cdc.ts";
@@ -31,7 +34,8 @@ import {
   type PlannedDataset,
   planPipeline,
 } from "./graph.ts";
-import { type Dataset, loadPipeline, type Pipeline } from "./parse.ts";
+import { ensureSchema, quarantineOf, relation, relationExists } from "./names.ts";
+import { type Dataset, openPipeline, type Pipeline } from "./parse.ts";
 import {
   type DatasetResult,
   emptyResult,
@@ -40,15 +44,9 @@ import {
   type WriteMode,
 } from "./result.ts";
 import { count, describeColumns, duckMessage, widen } from "./sql.ts";
-import { ensureState, FILES, OFFSETS, resetState, SCHEMAS, writeEventLog } from "./state.ts";
+import { ensureState, OFFSETS, resetState, SCHEMAS, writeEventLog } from "./state.ts";
 import { installSparkFunctions } from "./spark/macros.ts";
-import {
-  type Reference,
-  type SourceSpec,
-  sqlString,
-  translate,
-  withListFields,
-} from "./translate.ts";
+import { type Reference, type SourceSpec, translate, withListFields } from "./translate.ts";
 import { duckType, parseType, type TypeTree } from "./types.ts";
 
 export type {
@@ -66,6 +64,10 @@ export const DEDUPE_PROPERTY = "tweetlake.dedupeKeys";
 export interface UpdateOptions {
   /** A pipeline file path, or a parsed pipeline. */
   pipeline?: string | Pipeline;
+  /** A pipeline settings file (bundle YAML or pipeline JSON), instead of `pipeline`. */
+  settings?: string;
+  /** Configuration entries applied after the settings' (`--conf key=value`). */
+  conf?: Record<string, string>;
   /** A lake location (folder or `s3://bucket/prefix`) or an opened lake. */
   lake?: string | Lake;
   /** The DuckDB file. */
@@ -75,6 +77,8 @@ export interface UpdateOptions {
   /** Parse, plan and run every query against the current tables, then roll everything back. */
   dryRun?: boolean;
   onProgress?: (event: UpdateProgress) => void;
+  /** How long a new file's size and mtime must stay the same before it is read (default 1 s). */
+  settleSeconds?: number;
   /** Time every phase and statement of the update into `result.profile` (see profile.ts). */
   profile?: boolean;
   /**
@@ -116,6 +120,7 @@ interface Ctx {
   names: Set<string>;
   /** Lakes opened for sources outside the pipeline's lake; closed after the update. */
   owned: Lake[];
+  settleSeconds?: number;
   /** Set when the update is profiled. */
   prof?: Profiler;
   batchBytes: number;
@@ -128,7 +133,7 @@ function queryError(pd: PlannedDataset, e: unknown, what = "DuckDB rejected the 
   if (e instanceof PipelineError) throw e;
   const d = pd.dataset;
   const m = /LINE (\d+):/.exec(e instanceof Error ? e.message : String(e));
-  const first = d.query.find((t) => t.kind !== "space")?.line ?? d.line;
+  const first = pd.query.find((t) => t.kind !== "space")?.line ?? d.line;
   const line = m ? first + Number(m[1]) - 1 : d.line;
   throw new PipelineError(`${what}: ${duckMessage(e)}`, d.file, line, d.name);
 }
@@ -142,7 +147,8 @@ async function createDeclared(conn: DuckDBConnection, d: Dataset): Promise<void>
       throw new PipelineError(`column ${c.name}: ${duckMessage(e)}`, d.file, c.line, d.name);
     }
   });
-  await conn.run(`CREATE TABLE ${ident(d.name)} (${defs.join(", ")})`);
+  await ensureSchema(conn, d);
+  await conn.run(`CREATE TABLE ${relation(d)} (${defs.join(", ")})`);
 }
 
 async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> {
@@ -152,14 +158,14 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   const key = lower(d.name);
   const mode: WriteMode = ctx.complete.has(key) ? "complete" : "append";
   const result = emptyResult(pd, mode);
-  const quarantine = `${d.name}_quarantine`;
+  const table = relation(d);
   const done = () => ({ ...result, seconds: (performance.now() - t0) / 1000 });
   const phase = (name: string) => ctx.prof?.phase(d.name, name);
   phase("start");
 
   if (ctx.refresh.has(key)) {
-    await conn.run(`DROP TABLE IF EXISTS ${ident(d.name)}`);
-    await conn.run(`DROP TABLE IF EXISTS ${ident(quarantine)}`);
+    await conn.run(`DROP TABLE IF EXISTS ${table}`);
+    await conn.run(`DROP TABLE IF EXISTS ${relation(quarantineOf(d))}`);
     await resetState(conn, d.name);
     await dropCdcState(conn, d.name);
   }
@@ -180,15 +186,15 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
     phase("list files");
     const src = sourceLake(lake, spec.path);
     if (src.owned) ctx.owned.push(src.lake);
-    let files = await listInput(src.lake, src.prefix);
+    const place = { file: d.file, dataset: d.name };
+    const list = () => listInput(src.lake, src.prefix, spec, place);
+    let files = await list();
     if (mode === "append") {
-      const seen = new Set(
-        (await query(conn, `SELECT path FROM ${FILES} WHERE dataset = $1 AND source = $2`, [
-          d.name,
-          spec.path,
-        ])).map((r) => String(r.path)),
-      );
-      files = files.filter((f) => !seen.has(f.path));
+      const pick = await pickFiles(conn, d.name, spec, files, list, place, {
+        settleSeconds: ctx.settleSeconds,
+      });
+      files = pick.files;
+      if (pick.warnings.length) result.warnings = [...result.warnings ?? [], ...pick.warnings];
     }
     const known = await query(
       conn,
@@ -210,9 +216,10 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   phase("stream offsets");
   const ranges = new Map<string, [number, number]>();
   for (const r of pd.refs) {
-    const up = ctx.plan.byName.get(lower(r.name))!.dataset.name;
+    const upstream = ctx.plan.byName.get(lower(r.name))!.dataset;
+    const up = upstream.name;
     if (ranges.has(lower(up))) continue;
-    const hi = await count(conn, `SELECT count(*) FROM ${ident(up)}`);
+    const hi = await count(conn, `SELECT count(*) FROM ${relation(upstream)}`);
     if (r.stream && mode === "append") {
       const [off] = await query(
         conn,
@@ -223,7 +230,7 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
       ranges.set(lower(up), [lo, hi]);
       result.rowsRead += Math.max(0, hi - lo);
     } else {
-      result.rowsRead += await count(conn, `SELECT count(*) FROM ${ident(up)}`);
+      result.rowsRead += hi;
     }
   }
 
@@ -247,17 +254,7 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   // Checkpoints: files, offsets and schemas commit with the rows.
   phase("checkpoints");
   for (const { spec, files, schema } of inputs) {
-    if (mode === "append" && files.length) {
-      await conn.run(
-        `INSERT INTO ${FILES} VALUES ${
-          files.map((f) =>
-            `(${sqlString(d.name)}, ${sqlString(spec.path)}, ${sqlString(f.path)}, ${f.size}, ${
-              sqlString(f.mtime.toISOString())
-            }::TIMESTAMPTZ::TIMESTAMP, ${sqlString(ctx.updateId)}, current_timestamp::TIMESTAMP)`
-          ).join(", ")
-        }`,
-      );
-    }
+    if (mode === "append") await recordFiles(conn, d.name, spec, files, ctx.updateId);
     await conn.run(`DELETE FROM ${SCHEMAS} WHERE dataset = $1 AND source = $2`, [
       d.name,
       spec.path,
@@ -315,9 +312,22 @@ async function writeBatch(
   for (const [k, input] of inputs.entries()) {
     phase("read source");
     try {
+      const place = { file: d.file, dataset: d.name };
+      const name = `__df_src_${k}`;
       loaded.push(
-        await loadSource(conn, input.lake, input.spec, files[k], input.schema, `__df_src_${k}`),
+        await loadSource(conn, input.lake, input.spec, files[k], input.schema, name, place),
       );
+      const bad = loaded[k].unreadable;
+      if (bad) {
+        const places = await unreadablePlaces(conn, name);
+        result.warnings = [
+          ...result.warnings ?? [],
+          `${bad} line(s) of ${input.spec.path} could not be read (bad encoding, control byte, ` +
+          `too long or too deep) and are kept whole in the rescued data column: ${
+            places.join(", ")
+          }${bad > places.length ? ", …" : ""}`,
+        ];
+      }
     } catch (e) {
       if (e instanceof PipelineError) throw e;
       throw new PipelineError(
@@ -331,7 +341,8 @@ async function writeBatch(
     result.rowsRead += loaded[k].rows;
   }
 
-  const exists = await tableExists(conn, d.name);
+  const table = relation(d);
+  const exists = await relationExists(conn, d);
   const nothingNew = result.rowsRead === 0 && result.filesRead === 0;
   if (mode === "append" && exists && nothingNew) {
     await drop();
@@ -354,30 +365,30 @@ async function writeBatch(
 
   phase("describe");
   let sourceIndex = 0;
-  const relation = (r: Reference, aliased: boolean, part: StreamPart = "new") => {
-    const up = ctx.plan.byName.get(lower(r.name))!.dataset.name;
-    const range = r.stream && mode === "append" ? ranges.get(lower(up)) : undefined;
-    if (!range || part === "all") return ident(up);
-    const rel = `(SELECT * FROM ${ident(up)} WHERE rowid ${part === "new" ? ">=" : "<"} ${
+  const streamRel = (r: Reference, aliased: boolean, part: StreamPart = "new") => {
+    const upstream = ctx.plan.resolve(r)!;
+    const range = r.stream && mode === "append" ? ranges.get(lower(upstream.name)) : undefined;
+    if (!range || part === "all") return relation(upstream);
+    const rel = `(SELECT * FROM ${relation(upstream)} WHERE rowid ${part === "new" ? ">=" : "<"} ${
       range[0]
     })`;
-    return aliased ? rel : `${rel} AS ${ident(r.name)}`;
+    return aliased ? rel : `${rel} AS ${ident(upstream.table)}`;
   };
   // A stream-stream join also matches new rows with earlier updates' rows (streams.ts).
   const join = mode === "append" ? await streamJoin(conn, pd, ctx.names) : undefined;
-  const sql = join?.kind === "join"
-    ? streamJoinSql(pd, ctx.names, join.reads, relation)
+  let sql = join?.kind === "join"
+    ? streamJoinSql(pd, ctx.names, join.reads, streamRel)
     : await withListFields(conn, (listFields) => {
       sourceIndex = 0;
       return translate(
-        d.query,
+        pd.query,
         ctx.names,
-        {
-          ref: (r, aliased) => relation(r, aliased),
+        ctx.plan.views({
+          ref: (r, aliased) => streamRel(r, aliased),
           source: () => loaded[sourceIndex++].view,
-        },
+        }, { listFields, ansi: ctx.plan.pipeline.settings.ansi }),
         where,
-        { listFields },
+        { listFields, ansi: ctx.plan.pipeline.settings.ansi },
       );
     });
 
@@ -402,6 +413,7 @@ async function writeBatch(
     }
     queryError(pd, e);
   }
+  if (pd.sources.length) ({ sql, columns } = hideMetadata(d.query, sql, columns));
 
   // Expectations and deduplication work on the materialized output.
   const exps = d.expectations;
@@ -428,7 +440,7 @@ async function writeBatch(
         AS __df_rn FROM __df_out WHERE ${filter}`;
       outer = `(__df_rn = 1 OR ${keys.map((k) => `${k} IS NULL`).join(" OR ")})`;
       if (exists && mode === "append") {
-        outer += ` AND NOT EXISTS (SELECT 1 FROM ${ident(d.name)} __df_t WHERE ${
+        outer += ` AND NOT EXISTS (SELECT 1 FROM ${table} __df_t WHERE ${
           keys.map((k) => `__df_t.${k} = __df_x.${k}`).join(" AND ")
         })`;
       }
@@ -448,17 +460,20 @@ async function writeBatch(
     result.rowsWritten += r.rowsWritten;
   } else {
     try {
-      if (mode === "complete") await conn.run(`DROP TABLE IF EXISTS ${ident(d.name)}`);
+      if (mode === "complete") await conn.run(`DROP TABLE IF EXISTS ${table}`);
       if (mode === "complete" || !exists) {
         if (d.columns.length) await createDeclared(conn, d);
-        else await conn.run(`CREATE TABLE ${ident(d.name)} AS SELECT * FROM ${kept} LIMIT 0`);
+        else {
+          await ensureSchema(conn, d);
+          await conn.run(`CREATE TABLE ${table} AS SELECT * FROM ${kept} LIMIT 0`);
+        }
       } else if (!d.columns.length) {
-        await widen(conn, d.name, columns);
+        await widen(conn, table, columns);
       }
       if (!(nothingNew && mode === "append")) {
         const written = await count(
           conn,
-          `INSERT INTO ${ident(d.name)} BY NAME SELECT * FROM ${kept}`,
+          `INSERT INTO ${table} BY NAME SELECT * FROM ${kept}`,
         );
         result.rowsWritten += written;
         if (outputRows >= 0) {
@@ -504,7 +519,7 @@ function refreshSet(plan: Plan, fullRefresh: UpdateOptions["fullRefresh"]): stri
 export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResult> {
   const pipeline = typeof options.pipeline === "object"
     ? options.pipeline
-    : await loadPipeline(options.pipeline ?? DEFAULTS.pipeline);
+    : await openPipeline({ ...options, pipeline: options.pipeline }, DEFAULTS.pipeline);
   const plan = planPipeline(pipeline);
   const refresh = refreshSet(plan, options.fullRefresh);
   const lake = typeof options.lake === "object"
@@ -553,11 +568,13 @@ export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResu
           skipped: new Set(),
           names: datasetNames(pipeline),
           owned,
+          settleSeconds: options.settleSeconds,
           prof,
           batchBytes: options.batchBytes ?? DEFAULTS.batchMiB * 2 ** 20,
           onProgress: options.onProgress,
         };
         for (const pd of plan.order) {
+          if (pd.dataset.kind === "view") continue; // read in place by the datasets that name it
           options.onProgress?.({ dataset: pd.dataset.name, phase: "start" });
           started.set(pd.dataset.name, new Date());
           let r: DatasetResult;
