@@ -35,6 +35,8 @@ import {
   planPipeline,
 } from "./graph.ts";
 import { ensureSchema, quarantineOf, relation, relationExists } from "./names.ts";
+import { checkOwnership, recordOwnership } from "./ownership.ts";
+import { refuseUnsupported } from "./check.ts";
 import { type Dataset, openPipeline, type Pipeline } from "./parse.ts";
 import {
   type DatasetResult,
@@ -138,6 +140,21 @@ function queryError(pd: PlannedDataset, e: unknown, what = "DuckDB rejected the 
   throw new PipelineError(`${what}: ${duckMessage(e)}`, d.file, line, d.name);
 }
 
+/**
+ * A dataset's failure as a PipelineError naming its file, line and dataset (a DuckDB
+ * error that escaped the dataset's own checks included).
+ */
+function datasetError(pd: PlannedDataset, e: unknown): PipelineError {
+  if (e instanceof PipelineError) return e;
+  const d = pd.dataset;
+  let detail = duckMessage(e);
+  if (/current transaction is aborted/i.test(detail)) {
+    detail =
+      `an earlier statement of this dataset failed inside the update's transaction (${detail})`;
+  }
+  return Object.assign(new PipelineError(detail, d.file, d.line, d.name), { cause: e });
+}
+
 /** Creates a dataset's table from its declared column list. */
 async function createDeclared(conn: DuckDBConnection, d: Dataset): Promise<void> {
   const defs = d.columns.map((c) => {
@@ -151,6 +168,19 @@ async function createDeclared(conn: DuckDBConnection, d: Dataset): Promise<void>
   await conn.run(`CREATE TABLE ${relation(d)} (${defs.join(", ")})`);
 }
 
+/** An empty relation with a dataset's declared columns (and a file source's extra columns). */
+function declaredStandIn(d: Dataset): string {
+  const cols = d.columns.map((c) =>
+    `NULL::${duckType(parseType(c.type, c.line))} AS ${ident(c.name)}`
+  );
+  cols.push(
+    "NULL::VARCHAR AS _rescued_data",
+    "NULL::STRUCT(file_path VARCHAR, file_name VARCHAR, file_size BIGINT, " +
+      "file_modification_time TIMESTAMP) AS _metadata",
+  );
+  return `SELECT ${cols.join(", ")} WHERE false`;
+}
+
 async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> {
   const { conn, lake } = ctx;
   const d = pd.dataset;
@@ -162,6 +192,7 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   const done = () => ({ ...result, seconds: (performance.now() - t0) / 1000 });
   const phase = (name: string) => ctx.prof?.phase(d.name, name);
   phase("start");
+  await checkOwnership(conn, d);
 
   if (ctx.refresh.has(key)) {
     await conn.run(`DROP TABLE IF EXISTS ${table}`);
@@ -396,22 +427,25 @@ async function writeBatch(
   try {
     columns = await describeColumns(conn, `(${sql})`);
   } catch (e) {
-    if (nothingNew && !exists && d.columns.length) {
-      // No input yet: the declared column list gives the table its shape.
+    if (nothingNew && !exists && d.columns.length && unknown >= 0) {
+      // No input yet: the declared column list gives the table its shape, if the query
+      // reads the sources as declared (checked with the declared columns standing in).
+      for (const l of loaded) {
+        const schema = l.schema;
+        if (schema.kind === "struct" && !schema.fields.length) {
+          await conn.run(`CREATE OR REPLACE TEMP VIEW ${l.view} AS ${declaredStandIn(d)}`);
+        }
+      }
+      try {
+        await describeColumns(conn, `(${sql})`);
+      } catch (e2) {
+        queryError(pd, e2);
+      }
       await createDeclared(conn, d);
       await drop();
       return done();
     }
-    if (nothingNew && !exists) {
-      await drop();
-      ctx.skipped.add(key);
-      return {
-        ...done(),
-        status: "skipped",
-        detail: `no input yet (${duckMessage(e)}); declare a column list or schemaHints`,
-      };
-    }
-    queryError(pd, e);
+    queryError(pd, e); // "skipped" is only for a source with no files yet (above)
   }
   if (pd.sources.length) ({ sql, columns } = hideMetadata(d.query, sql, columns));
 
@@ -520,6 +554,7 @@ export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResu
   const pipeline = typeof options.pipeline === "object"
     ? options.pipeline
     : await openPipeline({ ...options, pipeline: options.pipeline }, DEFAULTS.pipeline);
+  refuseUnsupported(pipeline);
   const plan = planPipeline(pipeline);
   const refresh = refreshSet(plan, options.fullRefresh);
   const lake = typeof options.lake === "object"
@@ -580,11 +615,13 @@ export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResu
           let r: DatasetResult;
           try {
             r = await runDataset(ctx, pd);
+            await recordOwnership(conn, pd.dataset, result.updateId);
           } catch (e) {
             const partial = (e as { partial?: DatasetResult }).partial ??
               emptyResult(pd, ctx.complete.has(lower(pd.dataset.name)) ? "complete" : "append");
-            result.datasets.push({ ...partial, status: "failed", detail: duckMessage(e) });
-            throw e;
+            const err = datasetError(pd, e);
+            result.datasets.push({ ...partial, status: "failed", detail: err.detail });
+            throw err;
           }
           if (dryRun && r.status === "completed") r.status = "validated";
           result.datasets.push(r);
