@@ -152,6 +152,7 @@ async function* jetEvents(opts: JetstreamOptions, ctx: SourceContext): AsyncGene
       yield {
         lines,
         malformed: malformed.size ? malformed : undefined,
+        positions: { path: ["time_us"], first: 0, each: cursors },
         checkpoint: (n) => {
           let t: number | undefined;
           for (let i = n - 1; i >= 0 && t === undefined; i--) t = cursors[i];

@@ -261,7 +261,9 @@ export async function runContinuous(options: ContinuousOptions): Promise<Continu
     log(`update ${cycles + 1} started`);
     let update: UpdateResult;
     try {
-      update = await runUpdate({ pipeline, lake, db });
+      // The files come from this process's own ingest, which writes each one atomically:
+      // nothing to let settle (the Autoloader's settle interval is for other writers).
+      update = await runUpdate({ pipeline, lake, db, settleSeconds: 0 });
     } catch (e) {
       if (!(e instanceof UpdateError)) throw e;
       update = e.result;
