@@ -9,7 +9,8 @@
  * `DATAFLOW_BENCH_ROUNDS` full runs each (default 2, best reported);
  * `DATAFLOW_BENCH_DIR` is where the generated lake and databases go (default: the
  * system temp folder; 10M tweets take about 6 GB there, removed afterwards);
- * `DATAFLOW_BENCH_PROFILE=1` prints each engine run's phase profile to stderr.
+ * `DATAFLOW_BENCH_PROFILE=1` prints each engine run's phase profile to stderr;
+ * `DATAFLOW_BENCH_PLAIN=0` leaves out the plain `read_json` baseline (saves a run at 10M).
  * First, from bench/dataflow_sources.ts: 1 MB of pathological lines beside 1 MB of events,
  * and CSV and Parquet sources beside read_csv / read_parquet
  * (`DATAFLOW_BENCH_FORMAT_ROWS` rows, default 1M).
@@ -31,6 +32,7 @@ const ROUNDS = Number(Deno.env.get("DATAFLOW_BENCH_ROUNDS") ?? 2);
 const SELF = new URL(import.meta.url).pathname;
 const DIR = Deno.env.get("DATAFLOW_BENCH_DIR");
 const PROFILE = Deno.env.get("DATAFLOW_BENCH_PROFILE") === "1";
+const PLAIN = Deno.env.get("DATAFLOW_BENCH_PLAIN") !== "0";
 
 /** The same pipeline written by hand for DuckDB (no checkpoints, no rescue, no event log). */
 function handSql(glob: string, unionByName: boolean): string[] {
@@ -98,7 +100,10 @@ async function measure(
   }).output();
   if (!out.success) throw new Error(`bench child ${mode} failed`);
   const lines = new TextDecoder().decode(out.stdout).trim().split("\n");
-  return JSON.parse(lines.at(-1)!);
+  const result = JSON.parse(lines.at(-1)!);
+  console.error(`# ${mode}: ${JSON.stringify(result)}`);
+  if (mode.startsWith("hand")) await Deno.remove(db).catch(() => {}); // disk, at 10M
+  return result;
 }
 
 async function writeFiles(lake: string, from: number, count: number, day: string) {
@@ -129,14 +134,16 @@ if (Deno.args[0] === "child") {
       let db = "";
       for (let round = 0; round < ROUNDS; round++) {
         hands.push(await measure("hand", lake, join(tmp, `hand-${round}.duckdb`)));
-        plains.push(await measure("hand-plain", lake, join(tmp, `plain-${round}.duckdb`)));
+        if (PLAIN) {
+          plains.push(await measure("hand-plain", lake, join(tmp, `plain-${round}.duckdb`)));
+        }
         db = join(tmp, `engine-${round}.duckdb`);
         fulls.push(await measure("update", lake, db));
       }
       const best = <T extends { seconds: number }>(xs: T[]) =>
         xs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
       const hand = best(hands);
-      const plain = best(plains);
+      const plain = plains.length ? best(plains) : undefined;
       const full = best(fulls);
       await writeFiles(lake, n, Math.max(1, Math.round(n / 100)), "2026-11-21");
       const inc = await measure("update", lake, db);
@@ -144,12 +151,14 @@ if (Deno.args[0] === "child") {
       const fields = { tweets: n, files: Math.ceil(n / PER_FILE) };
       const perMillion = (s: number) => +(s / (n / 1e6)).toFixed(2);
       report("dataflow hand-written SQL (full)", { ...fields, ...hand });
-      report("dataflow hand-written SQL without union_by_name (full)", { ...fields, ...plain });
+      if (plain) {
+        report("dataflow hand-written SQL without union_by_name (full)", { ...fields, ...plain });
+      }
       report("dataflow engine full run", {
         ...fields,
         ...full,
         ratio_to_hand: +(full.seconds / hand.seconds).toFixed(2),
-        ratio_to_hand_plain: +(full.seconds / plain.seconds).toFixed(2),
+        ratio_to_hand_plain: plain ? +(full.seconds / plain.seconds).toFixed(2) : undefined,
         cpu_ratio_to_hand: +(full.cpu / hand.cpu).toFixed(2),
         rss_ratio_to_hand: +(full.rss / hand.rss).toFixed(2),
         seconds_per_million: perMillion(full.seconds),
