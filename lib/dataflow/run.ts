@@ -36,6 +36,7 @@ import {
 } from "./graph.ts";
 import { ensureSchema, quarantineOf, relation, relationExists } from "./names.ts";
 import { checkOwnership, recordOwnership } from "./ownership.ts";
+import { type ExternalReads, readExternals } from "./external.ts";
 import { refuseUnsupported } from "./check.ts";
 import { type Dataset, openPipeline, type Pipeline } from "./parse.ts";
 import {
@@ -127,6 +128,8 @@ interface Ctx {
   settleSeconds?: number;
   /** Set when the update is profiled. */
   prof?: Profiler;
+  /** The running dataset's reads of tables and files outside the pipeline (external.ts). */
+  externals?: ExternalReads;
   batchBytes: number;
   onProgress?: (event: UpdateProgress) => void;
 }
@@ -269,7 +272,16 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
 
   // A dataset that only appends what one source's files hold reads them in bounded batches
   // (all in this update's transaction), so memory does not grow with the update's size.
-  const batches = pd.sources.length === 1 && !pd.refs.length && mode === "append"
+  ctx.externals = await readExternals(
+    conn,
+    pd,
+    mode,
+    ctx.updateId,
+    lake.url.startsWith("s3://") ? undefined : lake.url,
+  );
+  result.rowsRead += ctx.externals.rowsRead;
+  const batches = pd.sources.length === 1 && !pd.refs.length && !pd.externals.length &&
+      mode === "append"
     ? fileBatches(inputs[0].files, ctx.batchBytes).map((files) => [files])
     : [inputs.map((i) => i.files)];
   for (const [b, files] of batches.entries()) {
@@ -286,6 +298,7 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
 
   // Checkpoints: files, offsets and schemas commit with the rows.
   phase("checkpoints");
+  await ctx.externals.commit();
   for (const { spec, files, schema } of inputs) {
     if (mode === "append") await recordFiles(conn, d.name, spec, files, ctx.updateId);
     await conn.run(`DELETE FROM ${SCHEMAS} WHERE dataset = $1 AND source = $2`, [
@@ -399,7 +412,8 @@ async function writeBatch(
   phase("describe");
   let sourceIndex = 0;
   const streamRel = (r: Reference, aliased: boolean, part: StreamPart = "new") => {
-    const upstream = ctx.plan.resolve(r)!;
+    const upstream = ctx.plan.resolve(r);
+    if (!upstream) return ctx.externals!.relation(r)!;
     const range = r.stream && mode === "append" ? ranges.get(lower(upstream.name)) : undefined;
     if (!range || part === "all") return relation(upstream);
     const rel = `(SELECT * FROM ${relation(upstream)} WHERE rowid ${part === "new" ? ">=" : "<"} ${
