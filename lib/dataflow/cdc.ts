@@ -112,7 +112,7 @@ export async function applyCdc(
   // 1. This batch's events.
   try {
     await conn.run(
-      `CREATE OR REPLACE TEMP TABLE __cdc_new AS SELECT ${
+      `CREATE OR REPLACE TEMP VIEW __cdc_new AS SELECT ${
         columns.map(q).join(", ")
       }, ${seq} AS __seq, ${del} AS __del, ${trunc} AS __trunc FROM ${batch}`,
     );
@@ -159,48 +159,68 @@ export async function applyCdc(
   const t = await count(conn, `SELECT count(*) FROM ${events_} WHERE __trunc`) > 0;
   const cut = t ? `AND __seq > (SELECT max(__seq) FROM ${events_} WHERE __trunc)` : "";
 
-  // 3. Recompute: the target rows of those keys, and the events to keep.
-  // The relations holding the new target rows and the events to retain.
-  let rowsRel = "__cdc_rows";
-  let keepRel = "__cdc_keep";
-  const compute = async (ev: string): Promise<boolean> => {
-    const live = `(SELECT * FROM ${ev} WHERE NOT __trunc ${cut})`;
-    if (flow.scdType === 1 && ignoreNull.size === 0) {
-      await conn.run(`CREATE OR REPLACE TEMP TABLE __cdc_keep AS
-        SELECT * EXCLUDE (__n, __rn), __n = __seq AS __tie FROM (
-          SELECT *, lead(__seq) OVER w AS __n, row_number() OVER w AS __rn FROM ${live}
-          WINDOW w AS (PARTITION BY ${keyList} ORDER BY __seq DESC, __del DESC)
-          QUALIFY __rn = 1)`);
-      rowsRel = `(SELECT ${columns.map(q).join(", ")} FROM __cdc_keep WHERE NOT __del)`;
-      keepRel = "(SELECT * EXCLUDE (__tie) FROM __cdc_keep)";
-      return await count(conn, "SELECT count(*) FROM __cdc_keep WHERE __tie") > 0;
-    }
-    if (flow.scdType === 1) {
-      await conn.run(`CREATE OR REPLACE TEMP TABLE __cdc_keep AS
-        SELECT * EXCLUDE (__last_del) FROM (
-          SELECT *, max(CASE WHEN __del THEN __seq END) OVER (PARTITION BY ${keyList}) AS __last_del
-          FROM ${live}) WHERE __last_del IS NULL OR __seq >= __last_del`);
-      const agg = columns.map((c) =>
-        keys.includes(c)
-          ? q(c)
-          : `${ignoreNull.has(c) ? "arg_max" : "arg_max_null"}(${q(c)}, __seq) AS ${q(c)}`
-      );
-      await conn.run(`CREATE OR REPLACE TEMP TABLE __cdc_rows AS
-        SELECT ${agg.join(", ")} FROM __cdc_keep WHERE NOT __del
-          AND NOT EXISTS (SELECT 1 FROM __cdc_keep __d WHERE __d.__del AND ${
-        keys.map((k) => `__d.${q(k)} = __cdc_keep.${q(k)}`).join(" AND ")
-      } AND __d.__seq >= __cdc_keep.__seq)
-        GROUP BY ${keyList}`);
-      const [{ ties }] = await query(
+  // 3. Recompute the touched keys: the SELECT of their target rows, and the events to retain.
+  const live = (ev: string) => `(SELECT * FROM ${ev} WHERE NOT __trunc ${cut})`;
+  const tiesIn = async (ev: string) =>
+    await count(
+      conn,
+      `SELECT count(*) FROM (SELECT 1 FROM ${live(ev)} GROUP BY ${keyList}, __seq
+       HAVING count(*) > 1)`,
+    ) > 0;
+  const compact = flow.scdType === 1 && ignoreNull.size === 0;
+  /** SCD 1 without IGNORE NULL UPDATES: the latest event per key; whether any key ties. */
+  const latest = async (ev: string): Promise<boolean> => {
+    await conn.run(`CREATE OR REPLACE TEMP TABLE __cdc_keep AS
+      SELECT * EXCLUDE (__n, __rn), __n = __seq AS __tie FROM (
+        SELECT *, lead(__seq) OVER w AS __n, row_number() OVER w AS __rn FROM ${live(ev)}
+        WINDOW w AS (PARTITION BY ${keyList} ORDER BY __seq DESC, __del DESC)
+        QUALIFY __rn = 1)`);
+    return await count(conn, "SELECT count(*) FROM __cdc_keep WHERE __tie") > 0;
+  };
+  let ev = events_;
+  if (compact ? await latest(ev) : await tiesIn(ev)) {
+    // Identical duplicate events count once; different events at one sequence value are an error.
+    await conn.run(`CREATE OR REPLACE TEMP TABLE __cdc_dedup AS SELECT DISTINCT * FROM ${ev}`);
+    ev = "__cdc_dedup";
+    if (compact ? await latest(ev) : await tiesIn(ev)) {
+      const [x] = await query(
         conn,
-        `SELECT count(*) AS ties FROM (SELECT 1 FROM __cdc_keep GROUP BY ${keyList}, __seq
-         HAVING count(*) > 1)`,
+        `SELECT ${keyList}, __seq::VARCHAR AS __s FROM ${live(ev)}
+         GROUP BY ALL HAVING count(*) > 1 LIMIT 1`,
       );
-      return Number(ties) > 0;
+      fail(
+        `different change events for key (${
+          keys.map((k) => `${k} = ${JSON.stringify(x[k], bigintJson)}`).join(", ")
+        }) at the same sequence value ${x.__s}; SEQUENCE BY must order them`,
+      );
     }
+  }
+  let rows: string;
+  let keep: string;
+  if (compact) {
+    rows = `SELECT ${columns.map(q).join(", ")} FROM __cdc_keep WHERE NOT __del`;
+    keep = "(SELECT * EXCLUDE (__tie) FROM __cdc_keep)";
+  } else if (flow.scdType === 1) {
+    // IGNORE NULL UPDATES: the events since each key's last delete; a null keeps the value before.
+    await conn.run(`CREATE OR REPLACE TEMP TABLE __cdc_keep AS
+      SELECT * EXCLUDE (__last_del) FROM (
+        SELECT *, max(CASE WHEN __del THEN __seq END) OVER (PARTITION BY ${keyList}) AS __last_del
+        FROM ${live(ev)}) WHERE __last_del IS NULL OR __seq >= __last_del`);
+    const agg = columns.map((c) =>
+      keys.includes(c)
+        ? q(c)
+        : `${ignoreNull.has(c) ? "arg_max" : "arg_max_null"}(${q(c)}, __seq) AS ${q(c)}`
+    );
+    rows = `SELECT ${agg.join(", ")} FROM __cdc_keep WHERE NOT __del
+        AND NOT EXISTS (SELECT 1 FROM __cdc_keep __d WHERE __d.__del AND ${
+      keys.map((k) => `__d.${q(k)} = __cdc_keep.${q(k)}`).join(" AND ")
+    } AND __d.__seq >= __cdc_keep.__seq)
+      GROUP BY ${keyList}`;
+    keep = "__cdc_keep";
+  } else {
     // SCD type 2: versions open when a tracked column changes (or after a delete).
-    keepRel = live;
-    let evs = live;
+    keep = live(ev);
+    let evs = live(ev);
     if (ignoreNull.size) {
       evs = `(SELECT * REPLACE (${
         [...ignoreNull].map((c) =>
@@ -208,18 +228,17 @@ export async function applyCdc(
            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ${q(c)}`
         ).join(", ")
       }) FROM (SELECT *, coalesce(sum(__del::INT) OVER (PARTITION BY ${keyList} ORDER BY __seq
-        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS __seg FROM ${live}))`;
+        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS __seg FROM ${live(ev)}))`;
     }
     const tr = tracked.length ? `row(${tracked.map(q).join(", ")})` : "NULL";
-    await conn.run(`CREATE OR REPLACE TEMP TABLE __cdc_rows AS
-      WITH a AS (
+    rows = `WITH a AS (
         SELECT *, lag(__del) OVER w AS __pdel, lag(${tr}) OVER w AS __ptr,
           lead(__seq) OVER w AS __next
-        FROM ${evs} WINDOW w AS (PARTITION BY ${keyList} ORDER BY __seq, __del)),
+        FROM ${evs} WINDOW w AS (PARTITION BY ${keyList} ORDER BY __seq)),
       b AS (
         SELECT *, sum(CASE WHEN __del THEN 0 WHEN __pdel IS NULL OR __pdel
             OR ${tr} IS DISTINCT FROM __ptr THEN 1 ELSE 0 END)
-          OVER (PARTITION BY ${keyList} ORDER BY __seq, __del
+          OVER (PARTITION BY ${keyList} ORDER BY __seq
             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS __ver
         FROM a)
       SELECT ${
@@ -231,51 +250,33 @@ export async function applyCdc(
         ),
         "min(__seq) FILTER (WHERE NOT __del) AS __START_AT",
         "arg_max_null(__next, __seq) FILTER (WHERE NOT __del) AS __END_AT",
-        "bool_or(__next = __seq) AS __tie",
       ].join(", ")
     }
-      FROM b GROUP BY ${keyList}, __ver HAVING count(*) FILTER (WHERE NOT __del) > 0`);
-    rowsRel = "(SELECT * EXCLUDE (__tie) FROM __cdc_rows)";
-    return await count(conn, "SELECT count(*) FROM __cdc_rows WHERE __tie") > 0;
-  };
-  if (await compute(events_)) {
-    // Identical duplicate events count once; different events at one sequence value are an error.
-    await conn.run(`CREATE OR REPLACE TEMP TABLE __cdc_dedup AS SELECT DISTINCT * FROM ${events_}`);
-    if (await compute("__cdc_dedup")) {
-      const [x] = await query(
-        conn,
-        `SELECT ${keyList}, __seq::VARCHAR AS __s FROM __cdc_dedup WHERE NOT __trunc
-         GROUP BY ALL HAVING count(*) > 1 LIMIT 1`,
-      );
-      fail(
-        `different change events for key (${
-          keys.map((k) => `${k} = ${JSON.stringify(x[k], bigintJson)}`).join(", ")
-        }) at the same sequence value ${x.__s}; SEQUENCE BY must order them`,
-      );
-    }
+      FROM b GROUP BY ${keyList}, __ver HAVING count(*) FILTER (WHERE NOT __del) > 0`;
   }
 
   // 4. Write: the touched keys' rows replace theirs; the retained events replace theirs.
-  if (!targetExists) {
-    if (d.columns.length) await declare();
-    else await conn.run(`CREATE TABLE ${ident(d.name)} AS SELECT * FROM ${rowsRel} LIMIT 0`);
+  const target = ident(d.name);
+  let rowsWritten: number;
+  if (!targetExists && !d.columns.length) {
+    await conn.run(`CREATE TABLE ${target} AS ${rows}`);
+    rowsWritten = await count(conn, `SELECT count(*) FROM ${target}`);
   } else {
-    await widen(conn, d.name, await describeColumns(conn, rowsRel));
-  }
-  if (!fresh) {
-    if (all) await conn.run(`DELETE FROM ${ident(d.name)}`);
-    else {
-      await conn.run(
-        `DELETE FROM ${ident(d.name)} USING __cdc_keys WHERE ${
-          keys.map((k) => `${ident(d.name)}.${q(k)} = __cdc_keys.${q(k)}`).join(" AND ")
-        }`,
-      );
+    await conn.run(`CREATE OR REPLACE TEMP TABLE __cdc_rows AS ${rows}`);
+    if (!targetExists) await declare();
+    else await widen(conn, d.name, await describeColumns(conn, "__cdc_rows"));
+    if (!fresh) {
+      if (all) await conn.run(`DELETE FROM ${target}`);
+      else {
+        await conn.run(
+          `DELETE FROM ${target} USING __cdc_keys WHERE ${
+            keys.map((k) => `${target}.${q(k)} = __cdc_keys.${q(k)}`).join(" AND ")
+          }`,
+        );
+      }
     }
+    rowsWritten = await count(conn, `INSERT INTO ${target} BY NAME SELECT * FROM __cdc_rows`);
   }
-  const rowsWritten = await count(
-    conn,
-    `INSERT INTO ${ident(d.name)} BY NAME SELECT * FROM ${rowsRel}`,
-  );
   if (retained > 0) {
     if (all) await conn.run(`DELETE FROM ${state}`);
     else {
@@ -287,14 +288,13 @@ export async function applyCdc(
     }
   }
   await conn.run(`DELETE FROM ${state} WHERE __trunc`);
-  await conn.run(`INSERT INTO ${state} BY NAME SELECT * FROM ${keepRel}`);
+  await conn.run(`INSERT INTO ${state} BY NAME SELECT * FROM ${keep}`);
   if (t) {
     await conn.run(`INSERT INTO ${state} BY NAME SELECT * FROM ${events_} WHERE __trunc
       ORDER BY __seq DESC LIMIT 1`);
   }
-  for (
-    const tmp of ["__cdc_new", "__cdc_keys", "__cdc_ev", "__cdc_keep", "__cdc_rows", "__cdc_dedup"]
-  ) {
+  await conn.run("DROP VIEW IF EXISTS __cdc_new");
+  for (const tmp of ["__cdc_keys", "__cdc_ev", "__cdc_keep", "__cdc_rows", "__cdc_dedup"]) {
     await conn.run(`DROP TABLE IF EXISTS ${tmp}`);
   }
   return { rowsWritten, events };
