@@ -47,13 +47,13 @@ AS SELECT
   coalesce(data.text, text) AS text,
   coalesce(data.author_id, author_id) AS author_id,
   try_cast(coalesce(data.created_at, created_at) AS TIMESTAMP) AS created_at,
-  CASE coalesce(element_at(data.referenced_tweets, 1).type, element_at(referenced_tweets, 1).type)
+  CASE coalesce(try_element_at(data.referenced_tweets, 1).type, try_element_at(referenced_tweets, 1).type)
     WHEN 'replied_to' THEN 'reply' WHEN 'quoted' THEN 'quote' WHEN 'retweeted' THEN 'retweet'
     ELSE 'post' END AS post_type,
-  CASE WHEN element_at(includes.places, 1).id = data.geo.place_id
-    THEN element_at(includes.places, 1).full_name END AS place,
-  CASE WHEN element_at(includes.places, 1).id = data.geo.place_id
-    THEN element_at(includes.places, 1).country END AS country,
+  CASE WHEN try_element_at(includes.places, 1).id = data.geo.place_id
+    THEN try_element_at(includes.places, 1).full_name END AS place,
+  CASE WHEN try_element_at(includes.places, 1).id = data.geo.place_id
+    THEN try_element_at(includes.places, 1).country END AS country,
   _ingested_at AS ingested_at,
   _source_file
 FROM STREAM(LIVE.bronze)
@@ -61,7 +61,7 @@ UNION ALL
 SELECT
   concat(did, '/', commit.rkey) AS id,
   'jetstream' AS source,
-  element_at(commit.record.langs, 1) AS lang,
+  try_element_at(commit.record.langs, 1) AS lang,
   commit.record.text AS text,
   did AS author_id,
   try_cast(commit.record.createdAt AS TIMESTAMP) AS created_at,
@@ -83,7 +83,7 @@ AS SELECT lang, count(*) AS count
 FROM (
   SELECT coalesce(data.lang, lang) AS lang FROM STREAM(LIVE.bronze)
   UNION ALL
-  SELECT element_at(commit.record.langs, 1) AS lang FROM STREAM(LIVE.bronze_jetstream)
+  SELECT try_element_at(commit.record.langs, 1) AS lang FROM STREAM(LIVE.bronze_jetstream)
   WHERE kind = 'commit' AND commit.operation = 'create'
     AND commit.collection = 'app.bsky.feed.post'
 )

@@ -127,7 +127,7 @@ Deno.test("translate: Spark spellings become DuckDB's", () => {
   assert.match(sql, /"weird name" AS w/);
   assert.match(sql, /a = 1 AS eq/);
   assert.match(sql, /current_timestamp AS now/);
-  assert.match(sql, /\(langs\)\[1\] AS first_lang/);
+  assert.match(sql, /spark_element_at\(langs, 1\) AS first_lang/);
 });
 
 Deno.test("translate: every reference spelling, and cloud_files options", () => {

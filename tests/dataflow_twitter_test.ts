@@ -114,6 +114,13 @@ Deno.test("twitter.sql: Jetstream posts conform into silver; replayed duplicates
         ["did:plc:frank/3kpost3", "en", "did:plc:frank"],
       ]);
       assert.equal((bsky[0].created_at as Date).toISOString(), "2026-11-20T10:15:00.000Z");
+      // A post with no language (langs: []) reads as NULL (try_element_at: element_at would
+      // fail the update under ANSI mode, as on Databricks) and is dropped by valid_language.
+      const nolang = await query(
+        conn,
+        "SELECT lang FROM silver_quarantine WHERE id = 'did:plc:gina/3kpost4'",
+      );
+      assert.deepEqual(nolang.map((x) => x.lang), [null]);
       const ja = await query(conn, "SELECT count FROM languages WHERE lang = 'ja'");
       assert.equal(ja[0].count, 1, "languages counts every language that bronze received");
       const en = await query(conn, "SELECT count FROM languages WHERE lang = 'en'");

@@ -6,6 +6,7 @@ import { lockPath, processStart } from "../lib/ingest/lock.ts";
 import { openLake } from "../lib/lake/mod.ts";
 import type { Lake } from "../lib/lake/types.ts";
 import { compare, idCounts, makeInput } from "./faults/support.ts";
+import { startS3Server } from "./support/s3_server.ts";
 
 const enc = new TextEncoder();
 
@@ -134,4 +135,33 @@ Deno.test("ingest lock: an ingest that loses its lock stops with a clear error",
     assert.ok(err instanceof IngestError, String(err));
     assert.match(err.message, /lost the ingest lock of x .* to pid 1 on elsewhere/);
   });
+});
+
+Deno.test("ingest lock: on S3 the lease object refuses a second ingest too", async () => {
+  const tmp = await Deno.makeTempDir();
+  const s3 = await startS3Server();
+  const lake = openLake(s3.url("lake"), s3.options);
+  try {
+    await makeInput(join(tmp, "in"), 1, 200);
+    const stop = new AbortController();
+    const opts = { lake, spillDir: join(tmp, "spill"), handleSignals: false };
+    const first = ingest({
+      ...opts,
+      source: replaySource({ input: join(tmp, "in"), rate: 400 }),
+      batch: { maxEvents: 10 },
+      signal: stop.signal,
+    });
+    await until(() => lake.exists!(lockPath("x")), "the lease");
+    await assert.rejects(
+      () => ingest({ ...opts, source: replaySource({ input: join(tmp, "in") }) }),
+      IngestRunningError,
+    );
+    stop.abort();
+    await first;
+    assert.equal(await lake.exists!(lockPath("x")), false, "the lease is released");
+  } finally {
+    lake.close?.();
+    await s3.close();
+    await Deno.remove(tmp, { recursive: true });
+  }
 });

@@ -41,7 +41,14 @@ import {
 } from "./result.ts";
 import { count, describeColumns, duckMessage, widen } from "./sql.ts";
 import { ensureState, FILES, OFFSETS, resetState, SCHEMAS, writeEventLog } from "./state.ts";
-import { type Reference, type SourceSpec, sqlString, translate } from "./translate.ts";
+import { installSparkFunctions } from "./spark/macros.ts";
+import {
+  type Reference,
+  type SourceSpec,
+  sqlString,
+  translate,
+  withListFields,
+} from "./translate.ts";
 import { duckType, parseType, type TypeTree } from "./types.ts";
 
 export type {
@@ -360,10 +367,19 @@ async function writeBatch(
   const join = mode === "append" ? await streamJoin(conn, pd, ctx.names) : undefined;
   const sql = join?.kind === "join"
     ? streamJoinSql(pd, ctx.names, join.reads, relation)
-    : translate(d.query, ctx.names, {
-      ref: (r, aliased) => relation(r, aliased),
-      source: () => loaded[sourceIndex++].view,
-    }, where);
+    : await withListFields(conn, (listFields) => {
+      sourceIndex = 0;
+      return translate(
+        d.query,
+        ctx.names,
+        {
+          ref: (r, aliased) => relation(r, aliased),
+          source: () => loaded[sourceIndex++].view,
+        },
+        where,
+        { listFields },
+      );
+    });
 
   let columns: { name: string; type: string }[];
   try {
@@ -523,6 +539,7 @@ export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResu
     await withDb(db, async (direct) => {
       const conn = prof ? prof.wrap(direct) : direct;
       prof?.phase("", "begin and plan");
+      await installSparkFunctions(conn);
       await conn.run("BEGIN TRANSACTION");
       try {
         await ensureState(conn);

@@ -135,6 +135,9 @@ async function ingestLocked(
   const max = options.maxEvents;
   const spillDir = options.spillDir ?? INGEST_DEFAULTS.spillDir;
   const spill = options.spill ?? spillLake(spillDir, lake);
+  // with the lock held, a temp file of this source is a write a killed run never finished
+  const torn = await lake.removeTemp?.(`raw/${source.name}/`) ?? 0;
+  if (torn) log(`removed ${torn} unfinished file(s) a killed ingest left in raw/${source.name}/`);
   const upload = await uploadSpill(spill, lake).catch((e) => {
     throw new Error(
       `could not upload the spill of an earlier run to ${lake.url}: ${(e as Error).message}`,

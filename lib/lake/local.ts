@@ -65,6 +65,28 @@ export function localLake(root: string): Lake {
       return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     },
     localPath: (path) => Promise.resolve(full(path)),
+    async removeTemp(prefix) {
+      let removed = 0;
+      const walk = async (dir: string) => {
+        let entries: Deno.DirEntry[];
+        try {
+          entries = await Array.fromAsync(Deno.readDir(dir));
+        } catch (e) {
+          if (e instanceof Deno.errors.NotFound) return;
+          throw e;
+        }
+        for (const entry of entries) {
+          const p = join(dir, entry.name);
+          if (entry.isDirectory) await walk(p);
+          else if (entry.name.endsWith(TEMP_SUFFIX)) {
+            await Deno.remove(p).catch(() => {});
+            removed++;
+          }
+        }
+      };
+      await walk(full(prefix));
+      return removed;
+    },
     async exists(path) {
       try {
         return (await Deno.stat(full(path))).isFile;

@@ -28,6 +28,11 @@ export interface Lake {
    * writes ignore (the write then always happens).
    */
   putIfAbsent?(path: string, data: Uint8Array): Promise<boolean>;
+  /**
+   * Deletes the temporary files of writes that never finished (a killed process) under
+   * `prefix`; returns how many. Only for stores that have them (local folders).
+   */
+  removeTemp?(prefix: string): Promise<number>;
   /** Whether a file exists (a listing of its folder when absent). */
   exists?(path: string): Promise<boolean>;
   /** Deletes a file (no error if it is already gone). */

@@ -8,6 +8,13 @@ import type { FaultPoint } from "./faulty_lake.ts";
 import type { ChildConfig } from "./ingest_child.ts";
 import { compare, idCounts, makeInput, runChild } from "./support.ts";
 
+async function* walkFiles(dir: string): AsyncGenerator<string> {
+  for await (const e of Deno.readDir(dir)) {
+    if (e.isDirectory) yield* walkFiles(join(dir, e.name));
+    else yield join(dir, e.name);
+  }
+}
+
 const CURSOR = "^_checkpoints/";
 const FILE = "^raw/";
 
@@ -54,6 +61,8 @@ for (const point of POINTS) {
       assert.equal(again.code, 0, again.stderr);
       const result = compare(ids, await idCounts(cfg.lake));
       assert.deepEqual(result, { lost: 0, duplicated: 0, unexpected: 0 });
+      const left = await Array.fromAsync(walkFiles(join(cfg.lake, "raw")));
+      assert.deepEqual(left.filter((f) => f.endsWith(".tmp")), [], "no unfinished file is left");
     } finally {
       await Deno.remove(tmp, { recursive: true });
     }
