@@ -1,6 +1,6 @@
 -- tweetlake: the Delta Live Tables pipeline of the original demo (bronze → silver → languages),
 -- plus what a real pipeline needs: Bluesky Jetstream posts conformed with X posts in silver,
--- deduplication by id, and tweets per hour and language.
+-- deduplication by id (AUTO CDC), and tweets per hour and language.
 -- Runs locally with `deno task dataflow`; stays deployable to Databricks unchanged.
 -- Source paths are relative to the lake (a local folder or s3://bucket/prefix).
 
@@ -30,16 +30,11 @@ FROM STREAM read_files(
   schemaHints => 'did STRING, time_us BIGINT, kind STRING, commit STRUCT<operation: STRING, collection: STRING, rkey: STRING, record: STRUCT<text: STRING, langs: ARRAY<STRING>, createdAt: STRING, reply: STRUCT<parent: STRUCT<uri: STRING>>, embed: STRUCT<record: STRUCT<uri: STRING>>>>'
 );
 
--- Silver: one row per post in one shape, English only (the original's expectations),
--- deduplicated by id; dropped rows go to silver_quarantine. post_type is post, reply, quote or
--- retweet; place and country come from the tweet's geo.place_id in includes.places.
-CREATE OR REFRESH STREAMING TABLE silver (
-  CONSTRAINT valid_language EXPECT (lang == "en") ON VIOLATION DROP ROW,
-  CONSTRAINT valid_id EXPECT (id IS NOT NULL) ON VIOLATION DROP ROW,
-  CONSTRAINT has_created_at EXPECT (created_at IS NOT NULL)
-)
-COMMENT 'English posts from X and Bluesky, conformed and deduplicated by id'
-TBLPROPERTIES ('tweetlake.dedupeKeys' = 'id')
+-- Posts: X and Bluesky posts conformed to one shape (a view over the two bronze streams; it
+-- stores nothing). post_type is post, reply, quote or retweet; place and country come from the
+-- tweet's geo.place_id in includes.places.
+CREATE TEMPORARY VIEW posts
+COMMENT 'Posts from X and Bluesky in silver''s shape, as they arrive (replays included)'
 AS SELECT
   coalesce(data.id, id) AS id,
   'x' AS source,
@@ -74,6 +69,22 @@ SELECT
 FROM STREAM(LIVE.bronze_jetstream)
 WHERE kind = 'commit' AND commit.operation = 'create'
   AND commit.collection = 'app.bsky.feed.post';
+
+-- Silver: one row per post, English only (the original's expectations; dropped rows go to
+-- silver_quarantine), deduplicated by id with AUTO CDC: a post that arrives again (a replayed
+-- file, a reconnect) updates its row instead of adding one; the latest arrival wins.
+CREATE OR REFRESH STREAMING TABLE silver (
+  CONSTRAINT valid_language EXPECT (lang == "en") ON VIOLATION DROP ROW,
+  CONSTRAINT valid_id EXPECT (id IS NOT NULL) ON VIOLATION DROP ROW,
+  CONSTRAINT has_created_at EXPECT (created_at IS NOT NULL)
+)
+COMMENT 'English posts from X and Bluesky, conformed and deduplicated by id';
+
+CREATE FLOW silver_dedupe AS AUTO CDC INTO silver
+FROM STREAM(posts)
+KEYS (id)
+SEQUENCE BY struct(ingested_at, _source_file)
+STORED AS SCD TYPE 1;
 
 -- Gold, as the original: posts per language over everything bronze received
 -- (an aggregating streaming table: totals stay right across incremental runs).

@@ -85,7 +85,7 @@ Deno.test("twitter.sql: sample through bronze → silver → gold; a rerun chang
   }
 });
 
-Deno.test("twitter.sql: Jetstream posts conform into silver; replayed duplicates are dropped by id", async () => {
+Deno.test("twitter.sql: Jetstream posts conform into silver; replayed posts update their row by id (AUTO CDC)", async () => {
   const ws = await workspace();
   try {
     await copySample(ws.lake);
@@ -98,11 +98,20 @@ Deno.test("twitter.sql: Jetstream posts conform into silver; replayed duplicates
       "raw/jetstream/date=2026-11-20/0001.ndjson",
       await Deno.readTextFile(`${FIXTURES}jetstream/events.ndjson`),
     );
+    const before = (await counts(ws.db, ["silver"])).silver;
     const r = await runUpdate({ pipeline: DEFAULTS.pipeline, lake: ws.lake, db: ws.db });
     const silver = r.datasets.find((d) => d.name === "silver")!;
-    assert.ok(silver.rowsDuplicate > 0, "the replayed English posts are duplicates");
-    assert.equal(silver.rowsWritten, 2, "only the two English Bluesky posts are new");
+    // The replayed English posts match ids silver has: each updates its row (the latest arrival
+    // wins), and only the two English Bluesky posts add rows.
+    assert.equal(silver.rowsDuplicate, silver.rowsWritten - 2, "the replayed posts are duplicates");
+    assert.ok(silver.rowsDuplicate > 0);
+    assert.equal((await counts(ws.db, ["silver"])).silver, before + 2);
     await withDb(ws.db, async (conn) => {
+      const replayed = await query(
+        conn,
+        "SELECT count(*) AS n FROM silver WHERE _source_file LIKE '%replay-0001.ndjson'",
+      );
+      assert.equal(Number(replayed[0].n), silver.rowsDuplicate);
       const dup = await query(conn, "SELECT count(*) - count(DISTINCT id) AS d FROM silver");
       assert.equal(dup[0].d, 0);
       const bsky = await query(

@@ -43,6 +43,8 @@ export interface CdcResult {
   rowsWritten: number;
   /** Change events in the batch. */
   events: number;
+  /** Change events whose key the table already had, or that repeat a key of the batch. */
+  rowsDuplicate: number;
 }
 
 const lower = (s: string) => s.toLowerCase();
@@ -139,7 +141,7 @@ export async function applyCdc(
   const targetExists = await tableExists(conn, d.name);
   const fresh = !targetExists && !stateExists;
   const all = truncated;
-  const retained = await count(conn, `SELECT count(*) FROM ${state}`);
+  const retained = stateExists ? await count(conn, `SELECT count(*) FROM ${state}`) : 0;
   let events_ = "__cdc_new";
   if (retained > 0) {
     if (!all) {
@@ -156,7 +158,9 @@ export async function applyCdc(
       ${old} UNION ALL BY NAME SELECT * FROM __cdc_new`);
     events_ = "__cdc_ev";
   }
-  const t = await count(conn, `SELECT count(*) FROM ${events_} WHERE __trunc`) > 0;
+  const t = retained > 0
+    ? await count(conn, `SELECT count(*) FROM ${events_} WHERE __trunc`) > 0
+    : truncated;
   const cut = t ? `AND __seq > (SELECT max(__seq) FROM ${events_} WHERE __trunc)` : "";
 
   // 3. Recompute the touched keys: the SELECT of their target rows, and the events to retain.
@@ -257,6 +261,22 @@ export async function applyCdc(
 
   // 4. Write: the touched keys' rows replace theirs; the retained events replace theirs.
   const target = ident(d.name);
+  const batchKeys = retained > 0 && !all
+    ? await count(conn, "SELECT count(*) FROM __cdc_keys")
+    : compact && !t && ev === events_
+    ? await count(conn, "SELECT count(*) FROM __cdc_keep") // one row per key of the batch
+    : await count(
+      conn,
+      `SELECT count(*) FROM (SELECT DISTINCT ${keyList} FROM __cdc_new WHERE NOT __trunc)`,
+    );
+  const knownKeys = targetExists && !all
+    ? await count(
+      conn,
+      `SELECT count(*) FROM (SELECT DISTINCT ${keyList} FROM ${target} SEMI JOIN ${
+        retained > 0 ? "__cdc_keys" : "__cdc_new"
+      } USING (${keyList}))`,
+    )
+    : 0;
   let rowsWritten: number;
   if (!targetExists && !d.columns.length) {
     await conn.run(`CREATE TABLE ${target} AS ${rows}`);
@@ -297,7 +317,7 @@ export async function applyCdc(
   for (const tmp of ["__cdc_keys", "__cdc_ev", "__cdc_keep", "__cdc_rows", "__cdc_dedup"]) {
     await conn.run(`DROP TABLE IF EXISTS ${tmp}`);
   }
-  return { rowsWritten, events };
+  return { rowsWritten, events, rowsDuplicate: events - (batchKeys - knownKeys) };
 }
 
 function bigintJson(_k: string, v: unknown): unknown {
