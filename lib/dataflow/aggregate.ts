@@ -55,7 +55,8 @@ export async function recomputed(conn: DuckDBConnection, plan: Plan): Promise<Se
       out.add(d.name.toLowerCase());
       continue;
     }
-    const sql = translate(d.query, names, {
+    if (d.kind === "view") continue;
+    const sql = translate(pd.query, names, {
       ref: (r) => ident(r.name),
       source: () => "__df_source",
     }, { file: d.file, dataset: d.name });

@@ -21,6 +21,7 @@
 import { type DuckDBConnection, ident, query, tableExists } from "../db.ts";
 import type { ColumnSelection } from "./cdc_flow.ts";
 import { PipelineError } from "./errors.ts";
+import { ensureSchema, relation, relationExists } from "./names.ts";
 import type { Dataset } from "./parse.ts";
 import { splitTopLevel } from "./parse.ts";
 import { count, describeColumns, duckMessage, widen } from "./sql.ts";
@@ -137,8 +138,8 @@ export async function applyCdc(
   const state = ident(cdcStateTable(d.name));
   const stateExists = await tableExists(conn, cdcStateTable(d.name));
   if (!stateExists) await conn.run(`CREATE TABLE ${state} AS SELECT * FROM __cdc_new LIMIT 0`);
-  else await widen(conn, cdcStateTable(d.name), await describeColumns(conn, "__cdc_new"));
-  const targetExists = await tableExists(conn, d.name);
+  else await widen(conn, state, await describeColumns(conn, "__cdc_new"));
+  const targetExists = await relationExists(conn, d);
   const fresh = !targetExists && !stateExists;
   const all = truncated;
   const retained = stateExists ? await count(conn, `SELECT count(*) FROM ${state}`) : 0;
@@ -260,7 +261,7 @@ export async function applyCdc(
   }
 
   // 4. Write: the touched keys' rows replace theirs; the retained events replace theirs.
-  const target = ident(d.name);
+  const target = relation(d);
   const batchKeys = retained > 0 && !all
     ? await count(conn, "SELECT count(*) FROM __cdc_keys")
     : compact && !t && ev === events_
@@ -279,12 +280,13 @@ export async function applyCdc(
     : 0;
   let rowsWritten: number;
   if (!targetExists && !d.columns.length) {
+    await ensureSchema(conn, d);
     await conn.run(`CREATE TABLE ${target} AS ${rows}`);
     rowsWritten = await count(conn, `SELECT count(*) FROM ${target}`);
   } else {
     await conn.run(`CREATE OR REPLACE TEMP TABLE __cdc_rows AS ${rows}`);
     if (!targetExists) await declare();
-    else await widen(conn, d.name, await describeColumns(conn, "__cdc_rows"));
+    else await widen(conn, target, await describeColumns(conn, "__cdc_rows"));
     if (!fresh) {
       if (all) await conn.run(`DELETE FROM ${target}`);
       else {

@@ -253,6 +253,8 @@ export function flowQuery(flow: CdcFlow): Token[] {
 /** What `attachCdcFlows` needs of a dataset definition. */
 export interface FlowTarget {
   name: string;
+  /** The table's own name, for a dataset in a schema (`name` is then `schema.table`). */
+  table?: string;
   kind: string;
   query: Token[];
   cdc?: CdcFlow;
@@ -271,7 +273,10 @@ export function attachCdcFlows(datasets: FlowTarget[], flows: CdcFlow[]): void {
     const fail = (msg: string): never => {
       throw new PipelineError(msg, f.file, f.line, f.target);
     };
-    const d = datasets.find((x) => x.name.toLowerCase() === f.target.toLowerCase());
+    const d = datasets.find((x) =>
+      x.name.toLowerCase() === f.target.toLowerCase() ||
+      x.table?.toLowerCase() === f.target.toLowerCase()
+    );
     if (!d) {
       fail(
         `flow ${f.name} writes into ${f.target}, which is not defined; declare it first: ` +

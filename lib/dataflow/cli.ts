@@ -6,7 +6,7 @@ import { lineageChart } from "../viz/lineage.ts";
 import { toStandaloneSvg } from "../viz/render.ts";
 import { PipelineError } from "./errors.ts";
 import { lineage, lineageText } from "./graph.ts";
-import { loadPipeline } from "./parse.ts";
+import { openPipeline } from "./parse.ts";
 import { formatUpdate } from "./report.ts";
 import { PipelineRunningError, runUpdate, UpdateError, type UpdateOptions } from "./run.ts";
 
@@ -17,12 +17,19 @@ read only new files / rows and append, materialized views are recomputed; the
 whole update commits at once or not at all.
 
   --pipeline <file.sql>        the pipeline (default ${DEFAULTS.pipeline})
+  --settings <file>            a pipeline settings file instead: a bundle YAML
+                               (resources.pipelines.<name>) or a pipeline JSON, with
+                               libraries, configuration, catalog and schema / target
+  --conf <key=value>           a configuration entry (\${key} parameter, spark.* setting,
+                               or tweetlake.table.<name>=[format:]path); repeatable
   --lake <folder|s3://bucket/prefix>
                                where source paths are read (default ${DEFAULTS.lake})
   --db <file.duckdb>           the database (default ${DEFAULTS.db})
   --full-refresh [table…]      recompute these datasets (and what reads them) from all
                                input; with no names, every dataset
   --dry-run                    parse, plan and check every query, write nothing
+  --check                      list every construct that will not run locally (file and
+                               line), write nothing; exit 1 if there is any
   --lineage                    print the dataset graph and exit
   --lineage-svg <file.svg>     write the dataset graph as SVG and exit
   -h, --help                   show this help`;
@@ -31,6 +38,7 @@ whole update commits at once or not at all.
 export interface DataflowArgs {
   options: UpdateOptions & { pipeline: string };
   lineage: boolean;
+  check: boolean;
   lineageSvg?: string;
   help: boolean;
 }
@@ -40,6 +48,7 @@ export function parseDataflowArgs(args: string[]): DataflowArgs {
   const out: DataflowArgs = {
     options: { pipeline: DEFAULTS.pipeline },
     lineage: false,
+    check: false,
     help: false,
   };
   const value = (i: number, flag: string): string => {
@@ -55,6 +64,19 @@ export function parseDataflowArgs(args: string[]): DataflowArgs {
     switch (flag) {
       case "--pipeline":
         out.options.pipeline = take();
+        break;
+      case "--settings":
+        out.options.settings = take();
+        break;
+      case "--conf": {
+        const kv = take();
+        const eq = kv.indexOf("=");
+        if (eq <= 0) throw new Error(`--conf needs key=value, not ${kv}`);
+        out.options.conf = { ...out.options.conf, [kv.slice(0, eq).trim()]: kv.slice(eq + 1) };
+        break;
+      }
+      case "--check":
+        out.check = true;
         break;
       case "--lake":
         out.options.lake = take();
@@ -104,8 +126,12 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   try {
+    const pipeline = await openPipeline(parsed.options, DEFAULTS.pipeline);
+    for (const e of pipeline.ignored) {
+      console.error(`note: ${e.key} has no meaning locally and is ignored (${e.file}:${e.line})`);
+    }
     if (parsed.lineage || parsed.lineageSvg) {
-      const graph = lineage(await loadPipeline(parsed.options.pipeline));
+      const graph = lineage(pipeline);
       if (parsed.lineage) console.log(lineageText(graph));
       if (parsed.lineageSvg) {
         writeFileSync(parsed.lineageSvg, toStandaloneSvg(lineageChart(graph)));
@@ -116,6 +142,7 @@ export async function main(args: string[]): Promise<number> {
     const bar = progress("dataflow");
     const result = await runUpdate({
       ...parsed.options,
+      pipeline,
       onProgress: (e) =>
         bar.update(
           `${e.dataset} ${

@@ -1,7 +1,8 @@
 /** Expectations: counted per update, failing the update, or quarantining rows. */
-import { type DuckDBConnection, ident, tableExists } from "../db.ts";
+import type { DuckDBConnection } from "../db.ts";
 import { ExpectationFailedError, PipelineError } from "./errors.ts";
 import type { PlannedDataset } from "./graph.ts";
+import { quarantineOf, relation, relationExists } from "./names.ts";
 import type { Profiler } from "./profile.ts";
 import type { DatasetResult, WriteMode } from "./result.ts";
 import { count, describeColumns, duckMessage, widen } from "./sql.ts";
@@ -78,17 +79,17 @@ export async function checkExpectations(
   if (!drops.length) return "true";
   ctx.prof?.phase(d.name, "quarantine");
   const dropped = drops.join(" OR ");
-  const quarantine = `${d.name}_quarantine`;
+  const quarantine = relation(quarantineOf(d));
   const failedNames = `list_filter([${
     exps.map((e, k) => `CASE WHEN NOT ${ok[k]} THEN ${sqlString(e.name)} END`).join(", ")
   }], lambda x: x IS NOT NULL)`;
   const rows = `SELECT *, ${failedNames} AS _failed_expectations,
     ${sqlString(ctx.updateId)} AS _update_id, current_timestamp::TIMESTAMP AS _quarantined_at
     FROM __df_out WHERE ${dropped}`;
-  if (mode === "complete") await conn.run(`DROP TABLE IF EXISTS ${ident(quarantine)}`);
-  if (!(await tableExists(conn, quarantine))) {
-    await conn.run(`CREATE TABLE ${ident(quarantine)} AS ${rows} LIMIT 0`);
+  if (mode === "complete") await conn.run(`DROP TABLE IF EXISTS ${quarantine}`);
+  if (!(await relationExists(conn, quarantineOf(d)))) {
+    await conn.run(`CREATE TABLE ${quarantine} AS ${rows} LIMIT 0`);
   } else await widen(conn, quarantine, await describeColumns(conn, `(${rows})`));
-  result.rowsDropped += await count(conn, `INSERT INTO ${ident(quarantine)} BY NAME ${rows}`);
+  result.rowsDropped += await count(conn, `INSERT INTO ${quarantine} BY NAME ${rows}`);
   return `NOT (${dropped})`;
 }

@@ -6,14 +6,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { DEFAULTS } from "../config.ts";
-import {
-  DatabaseBusyError,
-  type DuckDBConnection,
-  ident,
-  query,
-  tableExists,
-  withDb,
-} from "../db.ts";
+import { DatabaseBusyError, type DuckDBConnection, ident, query, withDb } from "../db.ts";
 import { openLake } from "../lake/mod.ts";
 import type { Lake, LakeFile } from "../lake/types.ts";
 import { dropSource, listInput, type LoadedSource, loadSource, sourceLake } from "./autoloader.ts";
@@ -31,7 +24,8 @@ import {
   type PlannedDataset,
   planPipeline,
 } from "./graph.ts";
-import { type Dataset, loadPipeline, type Pipeline } from "./parse.ts";
+import { ensureSchema, quarantineOf, relation, relationExists } from "./names.ts";
+import { type Dataset, openPipeline, type Pipeline } from "./parse.ts";
 import {
   type DatasetResult,
   emptyResult,
@@ -66,6 +60,10 @@ export const DEDUPE_PROPERTY = "tweetlake.dedupeKeys";
 export interface UpdateOptions {
   /** A pipeline file path, or a parsed pipeline. */
   pipeline?: string | Pipeline;
+  /** A pipeline settings file (bundle YAML or pipeline JSON), instead of `pipeline`. */
+  settings?: string;
+  /** Configuration entries applied after the settings' (`--conf key=value`). */
+  conf?: Record<string, string>;
   /** A lake location (folder or `s3://bucket/prefix`) or an opened lake. */
   lake?: string | Lake;
   /** The DuckDB file. */
@@ -128,7 +126,7 @@ function queryError(pd: PlannedDataset, e: unknown, what = "DuckDB rejected the 
   if (e instanceof PipelineError) throw e;
   const d = pd.dataset;
   const m = /LINE (\d+):/.exec(e instanceof Error ? e.message : String(e));
-  const first = d.query.find((t) => t.kind !== "space")?.line ?? d.line;
+  const first = pd.query.find((t) => t.kind !== "space")?.line ?? d.line;
   const line = m ? first + Number(m[1]) - 1 : d.line;
   throw new PipelineError(`${what}: ${duckMessage(e)}`, d.file, line, d.name);
 }
@@ -142,7 +140,8 @@ async function createDeclared(conn: DuckDBConnection, d: Dataset): Promise<void>
       throw new PipelineError(`column ${c.name}: ${duckMessage(e)}`, d.file, c.line, d.name);
     }
   });
-  await conn.run(`CREATE TABLE ${ident(d.name)} (${defs.join(", ")})`);
+  await ensureSchema(conn, d);
+  await conn.run(`CREATE TABLE ${relation(d)} (${defs.join(", ")})`);
 }
 
 async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> {
@@ -152,14 +151,14 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   const key = lower(d.name);
   const mode: WriteMode = ctx.complete.has(key) ? "complete" : "append";
   const result = emptyResult(pd, mode);
-  const quarantine = `${d.name}_quarantine`;
+  const table = relation(d);
   const done = () => ({ ...result, seconds: (performance.now() - t0) / 1000 });
   const phase = (name: string) => ctx.prof?.phase(d.name, name);
   phase("start");
 
   if (ctx.refresh.has(key)) {
-    await conn.run(`DROP TABLE IF EXISTS ${ident(d.name)}`);
-    await conn.run(`DROP TABLE IF EXISTS ${ident(quarantine)}`);
+    await conn.run(`DROP TABLE IF EXISTS ${table}`);
+    await conn.run(`DROP TABLE IF EXISTS ${relation(quarantineOf(d))}`);
     await resetState(conn, d.name);
     await dropCdcState(conn, d.name);
   }
@@ -210,9 +209,10 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   phase("stream offsets");
   const ranges = new Map<string, [number, number]>();
   for (const r of pd.refs) {
-    const up = ctx.plan.byName.get(lower(r.name))!.dataset.name;
+    const upstream = ctx.plan.byName.get(lower(r.name))!.dataset;
+    const up = upstream.name;
     if (ranges.has(lower(up))) continue;
-    const hi = await count(conn, `SELECT count(*) FROM ${ident(up)}`);
+    const hi = await count(conn, `SELECT count(*) FROM ${relation(upstream)}`);
     if (r.stream && mode === "append") {
       const [off] = await query(
         conn,
@@ -223,7 +223,7 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
       ranges.set(lower(up), [lo, hi]);
       result.rowsRead += Math.max(0, hi - lo);
     } else {
-      result.rowsRead += await count(conn, `SELECT count(*) FROM ${ident(up)}`);
+      result.rowsRead += hi;
     }
   }
 
@@ -331,7 +331,8 @@ async function writeBatch(
     result.rowsRead += loaded[k].rows;
   }
 
-  const exists = await tableExists(conn, d.name);
+  const table = relation(d);
+  const exists = await relationExists(conn, d);
   const nothingNew = result.rowsRead === 0 && result.filesRead === 0;
   if (mode === "append" && exists && nothingNew) {
     await drop();
@@ -354,30 +355,30 @@ async function writeBatch(
 
   phase("describe");
   let sourceIndex = 0;
-  const relation = (r: Reference, aliased: boolean, part: StreamPart = "new") => {
-    const up = ctx.plan.byName.get(lower(r.name))!.dataset.name;
-    const range = r.stream && mode === "append" ? ranges.get(lower(up)) : undefined;
-    if (!range || part === "all") return ident(up);
-    const rel = `(SELECT * FROM ${ident(up)} WHERE rowid ${part === "new" ? ">=" : "<"} ${
+  const streamRel = (r: Reference, aliased: boolean, part: StreamPart = "new") => {
+    const upstream = ctx.plan.resolve(r)!;
+    const range = r.stream && mode === "append" ? ranges.get(lower(upstream.name)) : undefined;
+    if (!range || part === "all") return relation(upstream);
+    const rel = `(SELECT * FROM ${relation(upstream)} WHERE rowid ${part === "new" ? ">=" : "<"} ${
       range[0]
     })`;
-    return aliased ? rel : `${rel} AS ${ident(r.name)}`;
+    return aliased ? rel : `${rel} AS ${ident(upstream.table)}`;
   };
   // A stream-stream join also matches new rows with earlier updates' rows (streams.ts).
   const join = mode === "append" ? await streamJoin(conn, pd, ctx.names) : undefined;
   const sql = join?.kind === "join"
-    ? streamJoinSql(pd, ctx.names, join.reads, relation)
+    ? streamJoinSql(pd, ctx.names, join.reads, streamRel)
     : await withListFields(conn, (listFields) => {
       sourceIndex = 0;
       return translate(
-        d.query,
+        pd.query,
         ctx.names,
-        {
-          ref: (r, aliased) => relation(r, aliased),
+        ctx.plan.views({
+          ref: (r, aliased) => streamRel(r, aliased),
           source: () => loaded[sourceIndex++].view,
-        },
+        }, { listFields, ansi: ctx.plan.pipeline.settings.ansi }),
         where,
-        { listFields },
+        { listFields, ansi: ctx.plan.pipeline.settings.ansi },
       );
     });
 
@@ -428,7 +429,7 @@ async function writeBatch(
         AS __df_rn FROM __df_out WHERE ${filter}`;
       outer = `(__df_rn = 1 OR ${keys.map((k) => `${k} IS NULL`).join(" OR ")})`;
       if (exists && mode === "append") {
-        outer += ` AND NOT EXISTS (SELECT 1 FROM ${ident(d.name)} __df_t WHERE ${
+        outer += ` AND NOT EXISTS (SELECT 1 FROM ${table} __df_t WHERE ${
           keys.map((k) => `__df_t.${k} = __df_x.${k}`).join(" AND ")
         })`;
       }
@@ -449,17 +450,20 @@ async function writeBatch(
     result.rowsDuplicate += r.rowsDuplicate;
   } else {
     try {
-      if (mode === "complete") await conn.run(`DROP TABLE IF EXISTS ${ident(d.name)}`);
+      if (mode === "complete") await conn.run(`DROP TABLE IF EXISTS ${table}`);
       if (mode === "complete" || !exists) {
         if (d.columns.length) await createDeclared(conn, d);
-        else await conn.run(`CREATE TABLE ${ident(d.name)} AS SELECT * FROM ${kept} LIMIT 0`);
+        else {
+          await ensureSchema(conn, d);
+          await conn.run(`CREATE TABLE ${table} AS SELECT * FROM ${kept} LIMIT 0`);
+        }
       } else if (!d.columns.length) {
-        await widen(conn, d.name, columns);
+        await widen(conn, table, columns);
       }
       if (!(nothingNew && mode === "append")) {
         const written = await count(
           conn,
-          `INSERT INTO ${ident(d.name)} BY NAME SELECT * FROM ${kept}`,
+          `INSERT INTO ${table} BY NAME SELECT * FROM ${kept}`,
         );
         result.rowsWritten += written;
         if (outputRows >= 0) {
@@ -505,7 +509,7 @@ function refreshSet(plan: Plan, fullRefresh: UpdateOptions["fullRefresh"]): stri
 export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResult> {
   const pipeline = typeof options.pipeline === "object"
     ? options.pipeline
-    : await loadPipeline(options.pipeline ?? DEFAULTS.pipeline);
+    : await openPipeline({ ...options, pipeline: options.pipeline }, DEFAULTS.pipeline);
   const plan = planPipeline(pipeline);
   const refresh = refreshSet(plan, options.fullRefresh);
   const lake = typeof options.lake === "object"
@@ -559,6 +563,7 @@ export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResu
           onProgress: options.onProgress,
         };
         for (const pd of plan.order) {
+          if (pd.dataset.kind === "view") continue; // read in place by the datasets that name it
           options.onProgress?.({ dataset: pd.dataset.name, phase: "start" });
           started.set(pd.dataset.name, new Date());
           let r: DatasetResult;

@@ -16,19 +16,19 @@ export async function describeColumns(
   return rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
 }
 
-/** Adds columns and struct fields the new rows have and the table lacks. */
+/** Adds columns and struct fields the new rows have and the table lacks (`table`: a quoted relation). */
 export async function widen(
   conn: DuckDBConnection,
   table: string,
   columns: { name: string; type: string }[],
 ): Promise<void> {
   const existing = new Map(
-    (await describeColumns(conn, ident(table))).map((c) => [c.name, c.type]),
+    (await describeColumns(conn, table)).map((c) => [c.name, c.type]),
   );
   for (const c of columns) {
     const have = existing.get(c.name);
     if (have === undefined) {
-      await conn.run(`ALTER TABLE ${ident(table)} ADD COLUMN ${ident(c.name)} ${c.type}`);
+      await conn.run(`ALTER TABLE ${table} ADD COLUMN ${ident(c.name)} ${c.type}`);
     } else if (have !== c.type) {
       let merged: TypeTree;
       let before: TypeTree;
@@ -40,9 +40,7 @@ export async function widen(
       }
       if (duckType(merged) !== duckType(before)) {
         await conn.run(
-          `ALTER TABLE ${ident(table)} ALTER COLUMN ${ident(c.name)} SET DATA TYPE ${
-            duckType(merged)
-          }`,
+          `ALTER TABLE ${table} ALTER COLUMN ${ident(c.name)} SET DATA TYPE ${duckType(merged)}`,
         );
       }
     }

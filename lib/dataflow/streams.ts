@@ -128,7 +128,7 @@ export async function streamJoin(
   const where: Where = { file: d.file, dataset: d.name };
   let streams = 0;
   let sources = 0;
-  const sql = translate(d.query, names, {
+  const sql = translate(pd.query, names, {
     ref: (r, aliased) => {
       const rel = r.stream ? `__df_stream_${streams++}` : ident(r.name);
       return aliased ? rel : `${rel} AS ${ident(r.name)}`;
@@ -146,7 +146,7 @@ export async function streamJoin(
         `updates); join a stream with LIVE.x (a static read) instead, or join inside a ` +
         `materialized view`,
       d.file,
-      d.query.find((t) => t.kind !== "space")?.line ?? d.line,
+      pd.query.find((t) => t.kind !== "space")?.line ?? d.line,
       d.name,
     );
   };
@@ -191,7 +191,7 @@ export function streamJoinSql(
   const terms: string[] = [];
   for (let i = 0; i < reads; i++) {
     let k = 0;
-    const sql = translate(d.query, names, {
+    const sql = translate(pd.query, names, {
       ref: (r, aliased) => {
         if (!r.stream) return relation(r, aliased, "all");
         const n = k++;

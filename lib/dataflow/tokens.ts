@@ -27,6 +27,9 @@ export class TokenizeError extends Error {
   }
 }
 
+/** A numeric literal as a word-like run (digits, exponent, type suffix). */
+const NUMBER = /^\d+([eE]\d+)?([LSYDF]|BD)?$/i;
+
 const OPS = ["=>", "==", "!=", "<>", "<=", ">=", "||", "::", "->", "->>"];
 
 function quoted(src: string, start: number, q: string, line: number): number {
@@ -78,9 +81,17 @@ export function tokenize(src: string): Token[] {
       while (j < src.length && /[A-Za-z0-9_$]/.test(src[j])) j++;
       push("word", j);
     } else if (/[0-9]/.test(c)) {
+      // Spark identifiers may start with a digit (`02_silver`); numbers keep their old
+      // tokens (`1e5`; a type suffix as in `10L` follows as a word).
       let j = i;
-      while (j < src.length && /[0-9.eE]/.test(src[j])) j++;
-      push("number", j);
+      while (j < src.length && /[0-9A-Za-z_$]/.test(src[j])) j++;
+      const word = src.slice(i, j);
+      if (/[A-Za-z_$]/.test(word) && !NUMBER.test(word)) push("word", j);
+      else {
+        j = i;
+        while (j < src.length && /[0-9.eE]/.test(src[j])) j++;
+        push("number", j);
+      }
     } else {
       const op = OPS.filter((o) => src.startsWith(o, i)).sort((a, b) => b.length - a.length)[0];
       push("op", i + (op?.length ?? 1));

@@ -12,14 +12,23 @@ import { CAST_FUNCTIONS, castSql, sparkType } from "./spark/casts.ts";
 import { FUNCTIONS, PLACES_SUFFIX } from "./spark/functions.ts";
 import { sparkStringValue } from "./spark/patterns.ts";
 import { describeColumns } from "./sql.ts";
+import { readName } from "./names.ts";
 import { isWord, significant, type Token } from "./tokens.ts";
 
 /** A reference to another dataset of the pipeline. */
 export interface Reference {
+  /** The name as written, parts joined by `.` (`LIVE.` removed). */
   name: string;
+  /** The name's parts (`c.s.t` → three); resolved to a dataset or table by the planner. */
+  parts: string[];
   /** Read as a stream (`STREAM(…)`): only rows not yet seen by this dataset. */
   stream: boolean;
   line: number;
+}
+
+/** A reference built from a name's parts. */
+function reference(parts: string[], stream: boolean, line: number): Reference {
+  return { name: parts.join("."), parts, stream, line };
 }
 
 /** A file source: `read_files(path, format => 'json', …)` or `cloud_files(path, 'json', map(…))`. */
@@ -452,20 +461,17 @@ class Translator {
       !KEYWORDS.has(t.text.toLowerCase());
   }
 
-  /** A dataset name at `i` (`live.x`, or a known bare name): [name, last index] or undefined. */
-  refAt(i: number, bareOk: boolean): [string, number] | undefined {
-    const t = this.toks[i];
-    if (isWord(t, "live") && this.toks[this.next(i)]?.text === ".") {
-      const n = this.next(this.next(i));
-      if (this.toks[n]?.kind === "word" || this.toks[n]?.kind === "backtick") {
-        return [this.toks[n].value, n];
-      }
-    }
-    if (
-      bareOk && (t?.kind === "word" || t?.kind === "backtick") &&
-      this.names.has(t.value.toLowerCase()) && this.toks[this.next(i)]?.text !== "(" &&
-      this.toks[this.next(i)]?.text !== "."
-    ) return [t.value, i];
+  /**
+   * A table name at `i`: `live.x` anywhere; where a table is expected (`bareOk`), a
+   * qualified name (`s.t`, `c.s.t`, `json.\`/path\``) or a known bare name. Gives the name's
+   * parts and its last index.
+   */
+  refAt(i: number, bareOk: boolean): [string[], number] | undefined {
+    const n = readName(this.toks, i, (k) => this.next(k));
+    if (!n || this.toks[this.next(n.end)]?.text === "(") return undefined;
+    if (n.live) return [n.parts, n.end];
+    if (!bareOk || isWord(this.toks[i], "live")) return undefined;
+    if (n.parts.length > 1 || this.names.has(n.parts[0].toLowerCase())) return [n.parts, n.end];
     return undefined;
   }
 
@@ -766,7 +772,9 @@ class Translator {
           const src = this.sourceAt(inner);
           const named = toks[inner]?.kind === "word" || toks[inner]?.kind === "backtick";
           const ref = src ? undefined : this.refAt(inner, true) ??
-            (named && this.next(inner) === end ? [toks[inner].value, inner] as [string, number] : undefined);
+            (named && this.next(inner) === end
+              ? [[toks[inner].value], inner] as [string[], number]
+              : undefined);
           if (src && this.next(src[1]) === end) {
             primaryStart = out.length;
             out.push(this.resolver.source(src[0], this.aliasFollows(end)));
@@ -776,7 +784,7 @@ class Translator {
           if (ref && this.next(ref[1]) === end) {
             primaryStart = out.length;
             out.push(
-              this.resolver.ref({ name: ref[0], stream: true, line: t.line }, this.aliasFollows(end)),
+              this.resolver.ref(reference(ref[0], true, t.line), this.aliasFollows(end)),
             );
             i = end + 1;
             continue;
@@ -791,7 +799,7 @@ class Translator {
           const ref = this.refAt(j, true);
           if (ref) {
             out.push(
-              this.resolver.ref({ name: ref[0], stream: true, line: t.line }, this.aliasFollows(ref[1])),
+              this.resolver.ref(reference(ref[0], true, t.line), this.aliasFollows(ref[1])),
             );
             i = ref[1] + 1;
             continue;
@@ -808,7 +816,7 @@ class Translator {
       if (live) {
         primaryStart = out.length;
         out.push(
-          this.resolver.ref({ name: live[0], stream: false, line: t.line }, this.aliasFollows(live[1])),
+          this.resolver.ref(reference(live[0], false, t.line), this.aliasFollows(live[1])),
         );
         i = live[1] + 1;
         continue;
@@ -819,10 +827,7 @@ class Translator {
         if (bare) {
           out.push(t.text, toks.slice(i + 1, j).map((x) => x.text).join(""));
           out.push(
-            this.resolver.ref(
-              { name: bare[0], stream: false, line: toks[j].line },
-              this.aliasFollows(bare[1]),
-            ),
+            this.resolver.ref(reference(bare[0], false, toks[j].line), this.aliasFollows(bare[1])),
           );
           i = bare[1] + 1;
           continue;

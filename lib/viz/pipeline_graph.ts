@@ -23,7 +23,7 @@ export interface NodeMetrics {
 export interface GraphNode {
   id: string;
   label: string;
-  kind: "streaming" | "materialized" | "source" | "quarantine";
+  kind: "streaming" | "materialized" | "view" | "source" | "quarantine";
   metrics: NodeMetrics;
 }
 
@@ -183,6 +183,7 @@ const KIND: Record<GraphNode["kind"], { label: string; fill: string; stroke: str
   source: { label: "files (Autoloader)", fill: "#f3f6fb", stroke: "#8aa4c8" },
   streaming: { label: "streaming table", fill: "#eef7ee", stroke: "#5fa35f" },
   materialized: { label: "materialized view", fill: "#f4effa", stroke: "#9a7cc4" },
+  view: { label: "view (not stored)", fill: "#ffffff", stroke: "#9a9a9a" },
   quarantine: { label: "quarantine", fill: "#fdf1ee", stroke: "#d08770" },
 };
 
