@@ -2,7 +2,8 @@
 -- plus what a real pipeline needs: Bluesky Jetstream posts conformed with X posts in silver,
 -- deduplication by id (AUTO CDC), and tweets per hour and language.
 -- Runs locally with `deno task dataflow`; stays deployable to Databricks unchanged.
--- Source paths are relative to the lake (a local folder or s3://bucket/prefix).
+-- Source paths begin with ${lake}: the lake the update reads (`--lake`, a local folder or
+-- s3://bucket/prefix) locally; the pipeline configuration on Databricks (databricks.yml).
 
 -- Bronze: raw X API v2 filtered-stream events ({data, includes, matching_rules}), one row per
 -- line, as Autoloader found them; lines that don't parse are kept in _rescued_data. Flat tweets
@@ -13,7 +14,7 @@ COMMENT 'Raw X API v2 events from the lake (raw/x), one row per line'
 AS SELECT *, _metadata.file_path AS _source_file,
   _metadata.file_modification_time AS _ingested_at
 FROM STREAM read_files(
-  'raw/x',
+  '${lake}/raw/x',
   format => 'json',
   schemaHints => 'data STRUCT<id: STRING, text: STRING, lang: STRING, author_id: STRING, created_at: STRING, referenced_tweets: ARRAY<STRUCT<type: STRING, id: STRING>>, geo: STRUCT<place_id: STRING>>, includes STRUCT<places: ARRAY<STRUCT<id: STRING, full_name: STRING, country: STRING, country_code: STRING>>>, id STRING, text STRING, lang STRING, author_id STRING, created_at STRING, referenced_tweets ARRAY<STRUCT<type: STRING, id: STRING>>'
 );
@@ -25,7 +26,7 @@ COMMENT 'Raw Bluesky Jetstream events from the lake (raw/jetstream), one row per
 AS SELECT *, _metadata.file_path AS _source_file,
   _metadata.file_modification_time AS _ingested_at
 FROM STREAM read_files(
-  'raw/jetstream',
+  '${lake}/raw/jetstream',
   format => 'json',
   schemaHints => 'did STRING, time_us BIGINT, kind STRING, commit STRUCT<operation: STRING, collection: STRING, rkey: STRING, record: STRUCT<text: STRING, langs: ARRAY<STRING>, createdAt: STRING, reply: STRUCT<parent: STRUCT<uri: STRING>>, embed: STRUCT<record: STRUCT<uri: STRING>>>>'
 );

@@ -193,7 +193,7 @@ Deno.test("graph: lineage of the real pipeline, as nodes/edges and as text", asy
   const text = lineageText(g);
   assert.match(
     text,
-    /^silver \[streaming table\] \{valid_language:drop, valid_id:drop.*◄── bronze \(stream\)/m,
+    /^silver \[streaming table\] \{valid_language:drop, valid_id:drop.*◄── posts.*bronze \(stream\)/m,
   );
 });
 
