@@ -165,3 +165,28 @@ Deno.test("ingest lock: on S3 the lease object refuses a second ingest too", asy
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+Deno.test("ingest lock: a holder whose lock was taken (it slept past its TTL) finds out before its next file", async () => {
+  await withInput(async (tmp, _ids, lake) => {
+    let files = 0;
+    const first = ingest({
+      lake,
+      spillDir: join(tmp, "spill"),
+      handleSignals: false,
+      source: replaySource({ input: join(tmp, "in"), rate: 400 }),
+      batch: { maxEvents: 10 },
+      lockTtlMs: 60_000, // no heartbeat during the test
+      onProgress: (s) => (files = s.files),
+    });
+    await until(() => Promise.resolve(files >= 1), "a first file");
+    const thief = { owner: "thief", host: "elsewhere", pid: 1, source: "x", started: "" };
+    await lake.put(
+      lockPath("x"),
+      enc.encode(JSON.stringify({ ...thief, heartbeat: new Date().toISOString(), ttlMs: 1e6 })),
+    );
+    const err = await first.then(() => undefined, (e) => e);
+    assert.ok(err instanceof IngestError, String(err));
+    assert.match(err.message, /lost the ingest lock of x .* to pid 1 on elsewhere/);
+    assert.ok(err.stats.files <= files + 1, `at most the file in flight: ${err.stats.files}`);
+  });
+});

@@ -49,6 +49,8 @@ export interface IngestLock {
   readonly info: LockInfo;
   /** Set when another process took the lock (this one must stop writing). */
   readonly lost: Error | undefined;
+  /** Throws unless the lock is still this run's (read from the lake: a holder that slept past its TTL finds out before writing). */
+  verify(): Promise<void>;
   /** Stops the heartbeat and deletes the lock if it is still this run's. */
   release(): Promise<void>;
 }
@@ -150,18 +152,22 @@ export async function acquireIngestLock(
   held.add(info.owner);
   let lost: Error | undefined;
   let beating = Promise.resolve();
-  const beat = async () => {
+  /** Whether the lock is still this run's; records and reports the loss once if not. */
+  const stillHeld = async (): Promise<boolean> => {
+    if (lost) return false;
     const current = await readLock(lake, path);
-    if (current?.owner !== info.owner) {
-      lost = new Error(
-        `lost the ingest lock of ${source} in ${lake.url}` +
-          (current ? ` to pid ${current.pid} on ${current.host}` : " (it was deleted)") +
-          `; stopping so two ingests never write the same events`,
-      );
-      clearInterval(timer);
-      opts.onLost?.(lost);
-      return;
-    }
+    if (current?.owner === info.owner) return true;
+    lost = new Error(
+      `lost the ingest lock of ${source} in ${lake.url}` +
+        (current ? ` to pid ${current.pid} on ${current.host}` : " (it was deleted)") +
+        `; stopping so two ingests never write the same events`,
+    );
+    clearInterval(timer);
+    opts.onLost?.(lost);
+    return false;
+  };
+  const beat = async () => {
+    if (!await stillHeld()) return;
     info.heartbeat = new Date().toISOString();
     await lake.put(path, encoder.encode(JSON.stringify(info)));
   };
@@ -175,6 +181,10 @@ export async function acquireIngestLock(
     info,
     get lost() {
       return lost;
+    },
+    async verify() {
+      // an unreachable lake can't tell: the write that follows fails (and spills) on its own
+      if (!await stillHeld().catch(() => true)) throw lost;
     },
     async release() {
       clearInterval(timer);

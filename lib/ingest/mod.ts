@@ -12,7 +12,7 @@ import {
   INGEST_DEFAULTS,
   type RetryPolicy,
 } from "./config.ts";
-import { acquireIngestLock, IngestRunningError, LOCK_TTL_MS } from "./lock.ts";
+import { acquireIngestLock, type IngestLock, IngestRunningError, LOCK_TTL_MS } from "./lock.ts";
 import { sleepUnlessAborted } from "./queue.ts";
 import { spillLake, uploadSpill } from "./spill.ts";
 import type { IngestStats, Source } from "./types.ts";
@@ -92,8 +92,11 @@ function onSignals(handler: () => void): () => void {
 /**
  * Streams events from `options.source` into the lake until the source ends, `maxEvents`
  * or `durationMs` is reached, the signal is aborted or the process gets SIGINT/SIGTERM,
- * then flushes what is buffered. Uploads an earlier run's spill first. Throws
- * {@link IngestError} if the lake stayed unreachable (the rest is then in the spill).
+ * then flushes what is buffered. Takes the source's ingest lock first (throws
+ * {@link IngestRunningError} if another ingest of the same source writes into this lake),
+ * then uploads an earlier run's spill. Throws {@link IngestError} if the lake stayed
+ * unreachable (the rest is then in the spill; the message says exactly what is where), and
+ * a `LakePermanentError` at once if the lake refuses writes for good.
  */
 export async function ingest(options: IngestOptions): Promise<IngestResult> {
   const t0 = performance.now();
@@ -103,32 +106,29 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
   const log = options.log ?? ((m: string) => console.error(m));
 
   const stop = new AbortController();
-  let lockLost: Error | undefined;
   const lock = await acquireIngestLock(lake, options.source.name, {
     ttlMs: options.lockTtlMs,
     log,
-    onLost: (e) => {
-      lockLost = e;
-      stop.abort("failure");
-    },
+    onLost: () => stop.abort("failure"),
   }).catch((e) => {
     if (typeof options.lake === "string") lake.close?.();
     throw e;
   });
   try {
-    return await ingestLocked(options, lake, log, stop, () => lockLost, t0);
+    return await ingestLocked(options, lake, log, stop, lock, t0);
   } finally {
     await lock.release().catch((e) => log(`could not release the ingest lock: ${e.message}`));
     if (typeof options.lake === "string") lake.close?.();
   }
 }
 
+/** The body of {@link ingest}, run while the lock is held. */
 async function ingestLocked(
   options: IngestOptions,
   lake: Lake,
   log: (message: string) => void,
   stop: AbortController,
-  lockLost: () => Error | undefined,
+  lock: IngestLock,
   t0: number,
 ): Promise<IngestResult> {
   const source = options.source;
@@ -160,6 +160,7 @@ async function ingestLocked(
     retry: { ...DEFAULT_RETRY, ...options.retry },
     spill,
     onFile: () => report(),
+    beforePut: () => lock.verify(),
   });
   const stats = (): IngestStats => ({
     ...writer.counters,
@@ -231,7 +232,7 @@ async function ingestLocked(
   if (writer.counters.held > 0 && source.live) {
     await keepHeld(writer, source.name, spill.url, options, log);
   }
-  failure ??= writer.failure ?? lockLost();
+  failure ??= writer.failure ?? lock.lost;
   const result: IngestResult = {
     ...stats(),
     stoppedBy: failure ? "failure" : stoppedBy,

@@ -37,6 +37,8 @@ export interface WriterOptions {
   spill: Lake;
   /** Called after each file is stored (in the lake or the spill). */
   onFile?: (path: string) => void;
+  /** Called before each file is put into the lake; throwing stops the writer (the lock is gone). */
+  beforePut?: () => Promise<void>;
   /** Clock, for tests. */
   now?: () => Date;
 }
@@ -257,6 +259,7 @@ export class BatchWriter {
       to = mergeCursor(this.#reached.get(checkpoint.path), checkpoint.value);
       this.#reached.set(checkpoint.path, to);
     }
+    await this.#opts.beforePut?.();
     if (!this.failure) {
       try {
         if (checkpoint) {

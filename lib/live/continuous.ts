@@ -172,7 +172,7 @@ export async function runContinuous(options: ContinuousOptions): Promise<Continu
   };
 
   /** Reads what the dashboard shows and publishes it (the database is read on one connection). */
-  const publish = async (refreshWords: boolean) => {
+  const read = async (refreshWords: boolean) => {
     const data = await withDb(db, async (conn) => ({
       page: await snapshotFrom(conn, { pipeline, settings, updates: 5, latest: 0 }),
       tables: await readTableCounts(conn, datasets),
@@ -214,6 +214,35 @@ export async function runContinuous(options: ContinuousOptions): Promise<Continu
       page: data.page,
     };
     options.onSnapshot?.(snapshot);
+  };
+  // Snapshots are read beside the next cycle, not in its way: one read at a time, and requests
+  // made while one runs are merged into the next read.
+  let reading: Promise<void> | undefined;
+  let owed: { words: boolean } | undefined;
+  const publish = (refreshWords: boolean): Promise<void> => {
+    if (reading) {
+      owed = { words: refreshWords || (owed?.words ?? false) };
+      return reading;
+    }
+    reading = (async () => {
+      let words = refreshWords;
+      for (;;) {
+        try {
+          await read(words);
+        } catch (e) {
+          log(`dashboard snapshot failed: ${e instanceof Error ? e.message : String(e)}`);
+        }
+        if (!owed) break;
+        words = owed.words;
+        owed = undefined;
+      }
+    })().finally(() => reading = undefined);
+    return reading;
+  };
+  /** Publishes now and waits until the state is in a snapshot. */
+  const publishNow = async (refreshWords: boolean) => {
+    await publish(refreshWords);
+    await reading;
   };
 
   let landed = 0; // files stored by ingest so far (this run's and recovered spill files)
@@ -299,7 +328,7 @@ export async function runContinuous(options: ContinuousOptions): Promise<Continu
         `${updateSeconds.toFixed(2)} s + ${scoringSeconds.toFixed(2)} s` +
         (lastLatencies?.count ? `, freshness p95 ${(lastLatencies.p95 / 1000).toFixed(2)} s` : ""),
     );
-    await publish(cycles % wordsEvery === 1 || wordsEvery === 1);
+    void publish(cycles % wordsEvery === 1 || wordsEvery === 1);
   };
 
   const stop = new AbortController();
@@ -357,7 +386,7 @@ export async function runContinuous(options: ContinuousOptions): Promise<Continu
         failed: Number(r.failed_records),
       }));
     });
-    await publish(true);
+    await publishNow(true);
     state = "running";
     loop.start();
     loop.notify(); // files an earlier run left unprocessed
@@ -393,7 +422,7 @@ export async function runContinuous(options: ContinuousOptions): Promise<Continu
       }
     }
     state = "stopping";
-    await publish(false);
+    await publishNow(false);
     await loop.stop({ drain: stoppedBy !== "failure" });
   } catch (e) {
     failure ??= e;
@@ -405,7 +434,7 @@ export async function runContinuous(options: ContinuousOptions): Promise<Continu
   }
   try {
     state = "stopped";
-    await publish(true);
+    await publishNow(true);
   } finally {
     await classifier?.dispose();
     lake.close?.();

@@ -148,8 +148,13 @@ export function dashboardSections(s: LiveSnapshot): PageSection[] {
   const page = new Map(pipelineSections(s.page).map((x) => [x.id, x]));
   const own = (id: string) => page.get(id) ?? { id, title: id, html: "" };
   return [
-    { id: "live-status", title: "Freshness", html: statusSection(s) },
-    { id: "counts", title: "Tables", html: countsTable(s) },
+    {
+      id: "live-status",
+      title: "Live",
+      html: `<div class="live-cols"><div>${statusSection(s)}</div><div><h3>Rows per table</h3>${
+        countsTable(s)
+      }</div></div>`,
+    },
     own("graph"),
     { ...own("latest"), title: "Latest scored tweets" },
     { id: "per-minute", title: "Events per minute by language", html: perMinuteChart(s) },
@@ -182,6 +187,8 @@ ${
 
 const STYLE = `${PAGE_CSS}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
+.live-cols{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,1fr);gap:1.5em}
+.live-cols h3{margin:.2em 0 .4em}
 #headline{margin:.3em 0}#connection{margin:0;font-size:.85em;opacity:.85}
 .state{font-size:.85em;padding:.1em .5em;border-radius:.4em;color:#fff;background:#888}
 .state.running{background:#2ca02c}.state.starting,.state.stopping{background:#e6a700}

@@ -18,8 +18,18 @@ async function* walkFiles(dir: string): AsyncGenerator<string> {
 const CURSOR = "^_checkpoints/";
 const FILE = "^raw/";
 
-/** Named crash points: which put, and on which side of it, the process dies. */
-const POINTS: { name: string; lake?: FaultPoint; spill?: FaultPoint; failLake?: FaultPoint }[] = [
+/**
+ * Named crash points: which put, and on which side of it, the process dies. With `upload`,
+ * a first run spills (the lake fails from `failLake` on) and the second run dies at `upload`
+ * while putting that spill into the lake.
+ */
+const POINTS: {
+  name: string;
+  lake?: FaultPoint;
+  spill?: FaultPoint;
+  failLake?: FaultPoint;
+  upload?: FaultPoint;
+}[] = [
   {
     name: "after a batch file, before the next cursor",
     lake: { match: FILE, nth: 2, when: "after" },
@@ -37,6 +47,16 @@ const POINTS: { name: string; lake?: FaultPoint; spill?: FaultPoint; failLake?: 
     name: "mid-spill (after a spilled file)",
     failLake: { match: FILE, nth: 2, when: "fail-from" },
     spill: { match: "^raw/", nth: 1, when: "after" },
+  },
+  {
+    name: "while uploading a spill (after an uploaded file)",
+    failLake: { match: FILE, nth: 2, when: "fail-from" },
+    upload: { match: FILE, nth: 2, when: "after" },
+  },
+  {
+    name: "while uploading a spill (after a cursor, before its file)",
+    failLake: { match: FILE, nth: 2, when: "fail-from" },
+    upload: { match: CURSOR, nth: 2, when: "after" },
   },
 ];
 
@@ -56,7 +76,13 @@ for (const point of POINTS) {
         lakeFault: point.lake ?? point.failLake,
         spillFault: point.spill,
       });
-      assert.ok(first.killed, `the fault struck (exit ${first.code}: ${first.stderr})`);
+      if (point.upload) {
+        assert.equal(first.code, 1, `the lake failed and the rest was spilled: ${first.stderr}`);
+        const second = await runChild({ ...cfg, lakeFault: point.upload });
+        assert.ok(second.killed, `the fault struck (exit ${second.code}: ${second.stderr})`);
+      } else {
+        assert.ok(first.killed, `the fault struck (exit ${first.code}: ${first.stderr})`);
+      }
       const again = await runChild(cfg);
       assert.equal(again.code, 0, again.stderr);
       const result = compare(ids, await idCounts(cfg.lake));
