@@ -140,7 +140,6 @@ export async function applyCdc(
   if (!stateExists) await conn.run(`CREATE TABLE ${state} AS SELECT * FROM __cdc_new LIMIT 0`);
   else await widen(conn, state, await describeColumns(conn, "__cdc_new"));
   const targetExists = await relationExists(conn, d);
-  const fresh = !targetExists && !stateExists;
   const all = truncated;
   const retained = stateExists ? await count(conn, `SELECT count(*) FROM ${state}`) : 0;
   let events_ = "__cdc_new";
@@ -164,49 +163,61 @@ export async function applyCdc(
     : truncated;
   const cut = t ? `AND __seq > (SELECT max(__seq) FROM ${events_} WHERE __trunc)` : "";
 
-  // 3. Recompute the touched keys: the SELECT of their target rows, and the events to retain.
+  // 3. Recompute the touched keys: their target rows, and the events to retain. Identical
+  // duplicate events count once; different events at one sequence value are an error.
   const live = (ev: string) => `(SELECT * FROM ${ev} WHERE NOT __trunc ${cut})`;
-  const tiesIn = async (ev: string) =>
-    await count(
-      conn,
-      `SELECT count(*) FROM (SELECT 1 FROM ${live(ev)} GROUP BY ${keyList}, __seq
-       HAVING count(*) > 1)`,
-    ) > 0;
-  const compact = flow.scdType === 1 && ignoreNull.size === 0;
-  /** SCD 1 without IGNORE NULL UPDATES: the latest event per key; whether any key ties. */
-  const latest = async (ev: string): Promise<boolean> => {
-    await conn.run(`CREATE OR REPLACE TEMP TABLE __cdc_keep AS
-      SELECT * EXCLUDE (__n, __rn), __n = __seq AS __tie FROM (
-        SELECT *, lead(__seq) OVER w AS __n, row_number() OVER w AS __rn FROM ${live(ev)}
-        WINDOW w AS (PARTITION BY ${keyList} ORDER BY __seq DESC, __del DESC)
-        QUALIFY __rn = 1)`);
-    return await count(conn, "SELECT count(*) FROM __cdc_keep WHERE __tie") > 0;
+  const target = relation(d);
+  const direct = !targetExists && !d.columns.length; // a new table: written in one statement
+  const rowsTable = direct ? target : "__cdc_rows";
+  const materialize = async (rows: string) => {
+    if (direct) {
+      await ensureSchema(conn, d);
+      await conn.run(`CREATE OR REPLACE TABLE ${target} AS ${rows}`);
+    } else await conn.run(`CREATE OR REPLACE TEMP TABLE __cdc_rows AS ${rows}`);
   };
-  let ev = events_;
-  if (compact ? await latest(ev) : await tiesIn(ev)) {
-    // Identical duplicate events count once; different events at one sequence value are an error.
+  const tieError = async (ev: string): Promise<never> => {
+    const [x] = await query(
+      conn,
+      `SELECT ${keyList}, __seq::VARCHAR AS __s FROM ${live(ev)}
+       GROUP BY ALL HAVING count(*) > 1 LIMIT 1`,
+    );
+    return fail(
+      `different change events for key (${
+        keys.map((k) => `${k} = ${JSON.stringify(x[k], bigintJson)}`).join(", ")
+      }) at the same sequence value ${x.__s}; SEQUENCE BY must order them`,
+    );
+  };
+  const dedupe = async (ev: string): Promise<string> => {
     await conn.run(`CREATE OR REPLACE TEMP TABLE __cdc_dedup AS SELECT DISTINCT * FROM ${ev}`);
-    ev = "__cdc_dedup";
-    if (compact ? await latest(ev) : await tiesIn(ev)) {
-      const [x] = await query(
-        conn,
-        `SELECT ${keyList}, __seq::VARCHAR AS __s FROM ${live(ev)}
-         GROUP BY ALL HAVING count(*) > 1 LIMIT 1`,
-      );
-      fail(
-        `different change events for key (${
-          keys.map((k) => `${k} = ${JSON.stringify(x[k], bigintJson)}`).join(", ")
-        }) at the same sequence value ${x.__s}; SEQUENCE BY must order them`,
-      );
-    }
-  }
-  let rows: string;
+    return "__cdc_dedup";
+  };
   let keep: string;
-  if (compact) {
-    rows = `SELECT ${columns.map(q).join(", ")} FROM __cdc_keep WHERE NOT __del`;
-    keep = "(SELECT * EXCLUDE (__tie) FROM __cdc_keep)";
+  if (flow.scdType === 1 && ignoreNull.size === 0) {
+    // SCD 1: the latest event per key (a delete kept as a tombstone).
+    const latest = async (ev: string): Promise<boolean> => {
+      await conn.run(`CREATE OR REPLACE TEMP TABLE __cdc_keep AS SELECT * FROM ${live(ev)}
+        QUALIFY row_number() OVER (PARTITION BY ${keyList} ORDER BY __seq DESC, __del DESC) = 1`);
+      // A tie: more events are at their key's latest sequence value than there are keys.
+      const atLatest = await count(
+        conn,
+        `SELECT count(*) FROM ${live(ev)} __e JOIN __cdc_keep __k USING (${keyList})
+         WHERE __e.__seq = __k.__seq`,
+      );
+      return atLatest > await count(conn, "SELECT count(*) FROM __cdc_keep");
+    };
+    if (await latest(events_) && await latest(await dedupe(events_))) await tieError("__cdc_dedup");
+    await materialize(`SELECT ${columns.map(q).join(", ")} FROM __cdc_keep WHERE NOT __del`);
+    keep = "__cdc_keep";
   } else if (flow.scdType === 1) {
     // IGNORE NULL UPDATES: the events since each key's last delete; a null keeps the value before.
+    let ev = events_;
+    const ties = async (e: string) =>
+      await count(
+        conn,
+        `SELECT count(*) FROM (SELECT 1 FROM ${live(e)} GROUP BY ${keyList}, __seq
+         HAVING count(*) > 1)`,
+      ) > 0;
+    if (await ties(ev) && await ties(ev = await dedupe(ev))) await tieError(ev);
     await conn.run(`CREATE OR REPLACE TEMP TABLE __cdc_keep AS
       SELECT * EXCLUDE (__last_del) FROM (
         SELECT *, max(CASE WHEN __del THEN __seq END) OVER (PARTITION BY ${keyList}) AS __last_del
@@ -216,55 +227,66 @@ export async function applyCdc(
         ? q(c)
         : `${ignoreNull.has(c) ? "arg_max" : "arg_max_null"}(${q(c)}, __seq) AS ${q(c)}`
     );
-    rows = `SELECT ${agg.join(", ")} FROM __cdc_keep WHERE NOT __del
+    await materialize(`SELECT ${agg.join(", ")} FROM __cdc_keep WHERE NOT __del
         AND NOT EXISTS (SELECT 1 FROM __cdc_keep __d WHERE __d.__del AND ${
       keys.map((k) => `__d.${q(k)} = __cdc_keep.${q(k)}`).join(" AND ")
     } AND __d.__seq >= __cdc_keep.__seq)
-      GROUP BY ${keyList}`;
+      GROUP BY ${keyList}`);
     keep = "__cdc_keep";
   } else {
-    // SCD type 2: versions open when a tracked column changes (or after a delete).
+    // SCD type 2: versions open when a tracked column changes (or after a delete). Ties show
+    // as an event whose next event has the same sequence value (__tie), checked after writing.
+    const versions = (ev: string) => {
+      let evs = live(ev);
+      if (ignoreNull.size) {
+        evs = `(SELECT * REPLACE (${
+          [...ignoreNull].map((c) =>
+            `last_value(${q(c)} IGNORE NULLS) OVER (PARTITION BY ${keyList}, __seg ORDER BY __seq
+             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ${q(c)}`
+          ).join(", ")
+        }) FROM (SELECT *, coalesce(sum(__del::INT) OVER (PARTITION BY ${keyList} ORDER BY __seq
+          ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS __seg FROM ${live(ev)}))`;
+      }
+      const tr = tracked.length ? `row(${tracked.map(q).join(", ")})` : "NULL";
+      return `WITH a AS (
+          SELECT *, lag(__del) OVER w AS __pdel, lag(${tr}) OVER w AS __ptr,
+            lead(__seq) OVER w AS __next
+          FROM ${evs} WINDOW w AS (PARTITION BY ${keyList} ORDER BY __seq)),
+        b AS (
+          SELECT *, sum(CASE WHEN __del THEN 0 WHEN __pdel IS NULL OR __pdel
+              OR ${tr} IS DISTINCT FROM __ptr THEN 1 ELSE 0 END)
+            OVER (PARTITION BY ${keyList} ORDER BY __seq
+              ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS __ver
+          FROM a)
+        SELECT ${
+        [
+          ...columns.map((c) =>
+            keys.includes(c)
+              ? q(c)
+              : `arg_max_null(${q(c)}, __seq) FILTER (WHERE NOT __del) AS ${q(c)}`
+          ),
+          "min(__seq) FILTER (WHERE NOT __del) AS __START_AT",
+          "arg_max_null(__next, __seq) FILTER (WHERE NOT __del) AS __END_AT",
+          "coalesce(bool_or(__next = __seq), false) AS __tie",
+        ].join(", ")
+      }
+        FROM b GROUP BY ${keyList}, __ver
+        HAVING count(*) FILTER (WHERE NOT __del) > 0 OR bool_or(__next = __seq)`;
+    };
+    const tied = async (ev: string) => {
+      await materialize(versions(ev));
+      return await count(conn, `SELECT count(*) FROM ${rowsTable} WHERE __tie`) > 0;
+    };
+    let ev = events_;
+    if (await tied(ev) && await tied(ev = await dedupe(ev))) await tieError(ev);
+    await conn.run(`ALTER TABLE ${rowsTable} DROP COLUMN __tie`);
     keep = live(ev);
-    let evs = live(ev);
-    if (ignoreNull.size) {
-      evs = `(SELECT * REPLACE (${
-        [...ignoreNull].map((c) =>
-          `last_value(${q(c)} IGNORE NULLS) OVER (PARTITION BY ${keyList}, __seg ORDER BY __seq
-           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ${q(c)}`
-        ).join(", ")
-      }) FROM (SELECT *, coalesce(sum(__del::INT) OVER (PARTITION BY ${keyList} ORDER BY __seq
-        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS __seg FROM ${live(ev)}))`;
-    }
-    const tr = tracked.length ? `row(${tracked.map(q).join(", ")})` : "NULL";
-    rows = `WITH a AS (
-        SELECT *, lag(__del) OVER w AS __pdel, lag(${tr}) OVER w AS __ptr,
-          lead(__seq) OVER w AS __next
-        FROM ${evs} WINDOW w AS (PARTITION BY ${keyList} ORDER BY __seq)),
-      b AS (
-        SELECT *, sum(CASE WHEN __del THEN 0 WHEN __pdel IS NULL OR __pdel
-            OR ${tr} IS DISTINCT FROM __ptr THEN 1 ELSE 0 END)
-          OVER (PARTITION BY ${keyList} ORDER BY __seq
-            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS __ver
-        FROM a)
-      SELECT ${
-      [
-        ...columns.map((c) =>
-          keys.includes(c)
-            ? q(c)
-            : `arg_max_null(${q(c)}, __seq) FILTER (WHERE NOT __del) AS ${q(c)}`
-        ),
-        "min(__seq) FILTER (WHERE NOT __del) AS __START_AT",
-        "arg_max_null(__next, __seq) FILTER (WHERE NOT __del) AS __END_AT",
-      ].join(", ")
-    }
-      FROM b GROUP BY ${keyList}, __ver HAVING count(*) FILTER (WHERE NOT __del) > 0`;
   }
 
   // 4. Write: the touched keys' rows replace theirs; the retained events replace theirs.
-  const target = relation(d);
   const batchKeys = retained > 0 && !all
     ? await count(conn, "SELECT count(*) FROM __cdc_keys")
-    : compact && !t && ev === events_
+    : flow.scdType === 1 && ignoreNull.size === 0 && !t
     ? await count(conn, "SELECT count(*) FROM __cdc_keep") // one row per key of the batch
     : await count(
       conn,
@@ -279,15 +301,11 @@ export async function applyCdc(
     )
     : 0;
   let rowsWritten: number;
-  if (!targetExists && !d.columns.length) {
-    await ensureSchema(conn, d);
-    await conn.run(`CREATE TABLE ${target} AS ${rows}`);
-    rowsWritten = await count(conn, `SELECT count(*) FROM ${target}`);
-  } else {
-    await conn.run(`CREATE OR REPLACE TEMP TABLE __cdc_rows AS ${rows}`);
+  if (direct) rowsWritten = await count(conn, `SELECT count(*) FROM ${target}`);
+  else {
     if (!targetExists) await declare();
     else await widen(conn, target, await describeColumns(conn, "__cdc_rows"));
-    if (!fresh) {
+    if (retained > 0) {
       if (all) await conn.run(`DELETE FROM ${target}`);
       else {
         await conn.run(
