@@ -2,6 +2,8 @@
  * The one command-line entry: `deno run -A cli.ts <command> [flags]`, wrapped by
  * the tasks in deno.json (`deno task pipeline`, `deno task ingest`, …).
  */
+import { formatUsageError, USAGE_EXIT, usageMessage } from "./lib/usage.ts";
+
 const COMMANDS: Record<
   string,
   { about: string; load: () => Promise<{ main(args: string[]): Promise<number> }> }
@@ -53,6 +55,11 @@ if (import.meta.main) {
   try {
     Deno.exit(await (await command.load()).main(rest));
   } catch (e) {
+    const usage = usageMessage(e);
+    if (usage !== null) {
+      console.error(formatUsageError(name, usage));
+      Deno.exit(USAGE_EXIT);
+    }
     console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
     if (Deno.env.get("TWEETLAKE_DEBUG") && e instanceof Error) console.error(e.stack);
     Deno.exit(1);

@@ -7,8 +7,8 @@
  *
  * Kinds: a kill before or after a random lake write of ingest (batch file or cursor); a kill
  * at a random moment of a paced ingest; a kill while spilling (lake failing); two ingests at
- * once; a kill at the start of a random dataset of the dataflow update; a kill after a random
- * number of sentiment rows.
+ * once; a kill while uploading an earlier run's spill; a kill at the start of a random dataset
+ * of the dataflow update; a kill after a random number of sentiment rows.
  */
 import { join } from "node:path";
 import { DEFAULTS } from "../lib/config.ts";
@@ -48,7 +48,9 @@ const KINDS = [
   "ingest-write",
   "ingest-timed",
   "spill",
+  "upload",
   "concurrent",
+  "dataflow",
   "dataflow",
   "sentiment",
 ] as const;
@@ -138,6 +140,26 @@ try {
           },
         });
         if (first.killed) totals.faults++;
+      } else if (kind === "upload") {
+        // a first run spills (the lake fails), the second dies while uploading that spill
+        const batches = Math.ceil(ids.length / cfg.batchEvents);
+        await runChild({
+          ...cfg,
+          lakeFault: {
+            match: "^raw/",
+            nth: between(1, Math.max(1, batches - 2)),
+            when: "fail-from",
+          },
+        });
+        const second = await runChild({
+          ...cfg,
+          lakeFault: {
+            match: pick(["^raw/", "^_checkpoints/"]),
+            nth: between(1, 3),
+            when: pick(["before", "after"] as const),
+          },
+        });
+        if (second.killed) totals.faults++;
       } else {
         const runs = await Promise.all([
           runChild({ ...cfg, rate: 1500 }),

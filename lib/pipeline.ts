@@ -9,17 +9,19 @@ import { DEFAULTS } from "./config.ts";
 import { ident, query, tableExists, withDb } from "./db.ts";
 import { formatUpdate, runUpdate } from "./dataflow/mod.ts";
 import { ingest, replaySource } from "./ingest/mod.ts";
-import { LIVE_HELP } from "./live/help.ts";
+import { LIVE_HELP, wantsLive } from "./live/help.ts";
 import { interactive, progress } from "./progress.ts";
-import { formatSummary, type PipelineSummary, writeHtmlReport } from "./report.ts";
-import { labelCounts, scoreNew, sentimentByHour, topTweets } from "./sentiment/mod.ts";
 import {
-  languagesChart,
-  sentimentByHourChart,
-  sentimentChart,
-  tableHtml,
-  writeChart,
-} from "./viz/mod.ts";
+  formatSummary,
+  inputWarnings,
+  type PipelineSummary,
+  reportViews,
+  writeHtmlReport,
+} from "./report.ts";
+import { labelCounts, scoreNew } from "./sentiment/mod.ts";
+import { readSnapshot } from "./snapshot.ts";
+import { UsageError } from "./usage.ts";
+import { writeChart } from "./viz/mod.ts";
 
 /** Where the pipeline reads and writes; each defaults from lib/config.ts. */
 export interface PipelineOptions {
@@ -32,6 +34,8 @@ export interface PipelineOptions {
   report?: string;
   /** Sentiment model (default: the embedded one). */
   model?: string;
+  /** Run the streaming-vs-batch silver comparison for the report (default true). */
+  explore?: boolean;
   /** Called with a line per stage as it finishes. */
   log?: (line: string) => void;
 }
@@ -100,6 +104,8 @@ export async function runPipeline(options: PipelineOptions = {}): Promise<Pipeli
   });
   const dataflowSeconds = (performance.now() - t1) / 1000;
   log(formatUpdate(update));
+  const warnings = inputWarnings(update, options.input ?? DEFAULTS.sample);
+  for (const w of warnings) console.error(`warning: ${w}`);
 
   const bar = progress("sentiment");
   const scored = await scoreNew({
@@ -111,28 +117,17 @@ export async function runPipeline(options: PipelineOptions = {}): Promise<Pipeli
   log(`sentiment: ${scored.scored} rows scored with ${scored.model}`);
 
   const t3 = performance.now();
-  const labels = await labelCounts({ db, model: scored.model });
-  const langs = await withDb(
+  const labels = await labelCounts({ db, model: scored.model }).catch(() => []);
+  const views = await reportViews({
     db,
-    (conn) =>
-      query(conn, "select lang, count from languages where lang is not null order by count desc"),
-  );
-  const charts = {
-    languages: languagesChart(langs.map((r) => ({ lang: String(r.lang), count: Number(r.count) }))),
-    sentiment: sentimentChart(labels),
-    sentiment_by_hour: sentimentByHourChart(await sentimentByHour({ db, model: scored.model })),
-  };
+    model: scored.model,
+    input: options.input,
+    explore: options.explore,
+  });
   const files: string[] = [];
-  for (const [name, markup] of Object.entries(charts)) {
+  for (const [name, markup] of Object.entries(views.charts)) {
     files.push(...await writeChart(reportDir, name, markup, { png: true }));
   }
-  const tops = async (label: "positive" | "negative") =>
-    tableHtml(
-      (await topTweets(label, 10, { db, model: scored.model })).map((t) => ({
-        score: t.score.toFixed(3),
-        text: t.text,
-      })),
-    );
   const datasets = update.datasets.map((d) => d.name);
   const summary: PipelineSummary = {
     ingest: {
@@ -151,23 +146,26 @@ export async function runPipeline(options: PipelineOptions = {}): Promise<Pipeli
       seconds: scored.seconds,
     },
     report: { files, seconds: 0 },
+    warnings,
   };
-  files.push(
-    await writeHtmlReport(reportDir, summary, [
-      { title: "Languages (all of bronze)", html: charts.languages },
-      { title: "Sentiment", html: charts.sentiment },
-      { title: "Sentiment by hour", html: charts.sentiment_by_hour },
-      { title: "Most positive tweets", html: await tops("positive") },
-      { title: "Most negative tweets", html: await tops("negative") },
-    ]),
-  );
+  const snapshot = await readSnapshot(db, {
+    pipeline: options.pipeline ?? DEFAULTS.pipeline,
+    settings: {
+      input: options.input ?? DEFAULTS.sample,
+      lake,
+      database: db,
+      model: scored.model,
+      report: reportDir,
+    },
+  });
+  files.push(await writeHtmlReport(reportDir, summary, views.sections, snapshot));
   summary.report.seconds = (performance.now() - t3) / 1000;
   return summary;
 }
 
 /** Runs the command; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
-  if (args.some((a) => /^--(continuous|serve)(=|$)/.test(a)) && !args.includes("--help")) {
+  if (wantsLive(args)) {
     return await (await import("./live/cli.ts")).main(args);
   }
   const { values, positionals } = parseArgs({
@@ -189,7 +187,7 @@ export async function main(args: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  if (positionals.length) throw new Error(`unexpected argument: ${positionals[0]}\n\n${HELP}`);
+  if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
   const { json, help: _, ...paths } = values;
   const log = interactive() ? (line: string) => console.error(line) : undefined;
   const summary = await runPipeline({ ...paths, log });

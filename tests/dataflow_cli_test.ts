@@ -38,9 +38,9 @@ Deno.test("cli: a run prints rows and expectation counts per dataset; dry run wr
 
     const r = await run(["--lake", ws.lake, "--db", ws.db]);
     assert.equal(r.code, 0, r.err);
-    assert.match(r.out, /^bronze\s+streaming\s+append\s+3\s+423\s+423\s+0/m);
-    assert.match(r.out, /^silver\s+streaming\s+append\s+0\s+423\s+244\s+179/m);
-    assert.match(r.out, /expect valid_language \(drop\): passed 244, failed 179/);
+    assert.match(r.out, /^bronze\s+streaming\s+append\s+4\s+2403\s+2403\s+0/m);
+    assert.match(r.out, /^silver\s+streaming\s+append\s+0\s+2403\s+1462\s+941/m);
+    assert.match(r.out, /expect valid_language \(drop\): passed 1462, failed 941/);
 
     const bad = join(ws.dir, "bad.sql");
     await Deno.writeTextFile(bad, "CREATE LIVE TABLE a AS\nSELECT * FROM LIVE.missing");

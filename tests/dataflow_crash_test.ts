@@ -11,6 +11,7 @@ import {
   copySample,
   fingerprint,
   FIXTURES,
+  SAMPLE,
   workspace,
   writeLakeFile,
 } from "./fixtures/dataflow/support.ts";
@@ -28,8 +29,17 @@ const TABLES = [
 /** Enough rows that DuckDB writes row groups to the file before the commit. */
 const BIG = [0, 1].map((f) => makeEvents(65_000, 7, 10_000 + f * 65_000).join("\n") + "\n");
 
+/** Files fillLake writes: the sample's and the two big ones. */
+let lakeFiles = 0;
+/** Lines in the bundled sample (events and malformed lines). */
+const sampleLines = [...Deno.readDirSync(SAMPLE)].filter((e) => e.name.endsWith(".ndjson"))
+  .reduce(
+    (n, e) => n + Deno.readTextFileSync(SAMPLE + e.name).split("\n").filter((l) => l.trim()).length,
+    0,
+  );
+
 async function fillLake(lake: string): Promise<void> {
-  await copySample(lake);
+  lakeFiles = (await copySample(lake)).length + BIG.length;
   for (const [f, text] of BIG.entries()) {
     await writeLakeFile(lake, `raw/x/date=2026-11-21/big-${f}.ndjson`, text);
   }
@@ -90,12 +100,20 @@ Deno.test("crash: a second update is refused while one runs; a killed update lea
       lake: crashed.lake,
       db: crashed.db,
     });
-    assert.equal(after.datasets[0].filesRead, 5, "the killed update committed no checkpoint");
+    assert.equal(
+      after.datasets[0].filesRead,
+      lakeFiles,
+      "the killed update committed no checkpoint",
+    );
     await runUpdate({ pipeline: DEFAULTS.pipeline, lake: clean.lake, db: clean.db });
     const tables = TABLES.filter((t) => t !== "_dataflow_files"); // update ids and times
     const a = await fingerprint(crashed.db, tables);
     const b = await fingerprint(clean.db, tables);
-    assert.match(a.bronze, /^130423:/);
+    assert.match(
+      a.bronze,
+      new RegExp(`^${130_000 + sampleLines}:`),
+      "130,000 big rows + the sample",
+    );
     assert.deepEqual(a, b);
   } finally {
     await crashed.remove();
@@ -134,11 +152,15 @@ Deno.test("crash: an update killed between two batches of files leaves no trace"
       db: crashed.db,
       batchBytes: 1,
     });
-    assert.equal(after.datasets[0].filesRead, 5, "the killed update committed no checkpoint");
+    assert.equal(
+      after.datasets[0].filesRead,
+      lakeFiles,
+      "the killed update committed no checkpoint",
+    );
     await runUpdate({ pipeline: DEFAULTS.pipeline, lake: clean.lake, db: clean.db, batchBytes: 1 });
     const tables = TABLES.filter((t) => t !== "_dataflow_files");
     const a = await fingerprint(crashed.db, tables);
-    assert.match(a.bronze, /^130423:/);
+    assert.match(a.bronze, new RegExp(`^${130_000 + sampleLines}:`));
     assert.deepEqual(a, await fingerprint(clean.db, tables));
   } finally {
     await crashed.remove();

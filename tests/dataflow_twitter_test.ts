@@ -33,13 +33,13 @@ Deno.test("twitter.sql: sample through bronze → silver → gold; a rerun chang
     const first = await runUpdate({ pipeline: DEFAULTS.pipeline, lake: ws.lake, db: ws.db });
     assert.equal(first.status, "completed");
     const c1 = await counts(ws.db, [...TABLES, "tweets_per_hour"]);
-    // 423 lines: 420 events (3 malformed lines rescued), 244 English; 5 "zxx" and 3 broken dropped.
+    // 2,403 lines: 2,400 events (3 malformed lines rescued), 1,462 English; the rest dropped.
     assert.deepEqual(c1, {
-      bronze: 423,
+      bronze: 2403,
       bronze_jetstream: 0,
-      silver: 244,
-      silver_quarantine: 179,
-      languages: 6,
+      silver: 1462,
+      silver_quarantine: 941,
+      languages: 7,
       tweets_per_hour: c1.tweets_per_hour,
     });
     assert.ok(c1.tweets_per_hour > 0);
@@ -69,13 +69,13 @@ Deno.test("twitter.sql: sample through bronze → silver → gold; a rerun chang
       const log = await readEventLog(conn);
       assert.equal(log.length, 5, "one event log row per dataset");
       const silver = log.find((r) => r.dataset === "silver")!;
-      assert.equal(silver.rows_written, 244);
-      assert.equal(silver.rows_dropped, 179);
+      assert.equal(silver.rows_written, 1462);
+      assert.equal(silver.rows_dropped, 941);
       assert.equal(silver.status, "completed");
       const metrics = await readExpectationMetrics(conn);
       assert.deepEqual(
         metrics.map((m) => [m.expectation, m.passed_records, m.failed_records]),
-        [["has_created_at", 420, 3], ["valid_id", 420, 3], ["valid_language", 244, 179]],
+        [["has_created_at", 2400, 3], ["valid_id", 2400, 3], ["valid_language", 1462, 941]],
       );
     });
     const before = await snapshot(ws.db, TABLES);
@@ -176,7 +176,7 @@ Deno.test("twitter.sql: full refresh of silver recomputes it and its readers; dr
     });
     assert.deepEqual(r.fullRefresh, ["silver", "tweets_per_hour"]);
     const silver = r.datasets.find((d) => d.name === "silver")!;
-    assert.equal(silver.rowsRead, 423, "silver reads all of bronze again");
+    assert.equal(silver.rowsRead, 2403, "silver reads all of bronze again");
     assert.equal(r.datasets.find((d) => d.name === "bronze")!.rowsRead, 0);
     assert.deepEqual(await snapshot(ws.db, TABLES), before);
 
@@ -186,7 +186,7 @@ Deno.test("twitter.sql: full refresh of silver recomputes it and its readers; dr
       db: ws.db,
       fullRefresh: true,
     });
-    assert.equal(all.datasets.find((d) => d.name === "bronze")!.filesRead, 3);
+    assert.equal(all.datasets.find((d) => d.name === "bronze")!.filesRead, 4);
     assert.deepEqual(await snapshot(ws.db, TABLES), before);
     await withDb(ws.db, async (conn) => {
       const log = await readEventLog(conn);

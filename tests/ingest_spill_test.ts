@@ -6,6 +6,8 @@ import { ingest, IngestError, replaySource } from "../lib/ingest/mod.ts";
 import { openLake } from "../lib/lake/mod.ts";
 import { startS3Server } from "./support/s3_server.ts";
 import { readCheckpoint } from "../lib/ingest/checkpoint.ts";
+import { uploadSpill } from "../lib/ingest/spill.ts";
+import { BatchWriter } from "../lib/ingest/writer.ts";
 import { faultyLake } from "./faults/faulty_lake.ts";
 import { compare, idCounts, makeInput } from "./faults/support.ts";
 
@@ -115,6 +117,45 @@ Deno.test("ingest spill: an old spill uploaded after another run neither moves t
       (await readCheckpoint<{ files: Record<string, number> }>(lake, cursor))!.files,
       { "part-0.ndjson": 250, "part-1.ndjson": 250 },
     );
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("ingest spill: events that carry their own positions (Jetstream time_us) are uploaded only where the lake's cursor is behind them", async () => {
+  const tmp = await Deno.makeTempDir();
+  try {
+    const lake = openLake(join(tmp, "lake"));
+    const spill = openLake(join(tmp, "spill"));
+    const times = [100, 250, 300, undefined, 420, 500];
+    const lines = times.map((t, i) =>
+      new TextEncoder().encode(t === undefined ? "not json" : JSON.stringify({ time_us: t, i }))
+    );
+    const writer = new BatchWriter({
+      lake: faultyLake(lake, { match: "^raw/", nth: 1, when: "fail-from" }),
+      source: "jetstream",
+      limits: { maxEvents: 100, maxBytes: 1e9, maxAgeMs: 1e9 },
+      retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+      spill,
+    });
+    writer.add({
+      lines,
+      positions: { path: ["time_us"], first: 0, each: times },
+      checkpoint: () => ({ path: "_checkpoints/jetstream.json", value: { time_us: 500 } }),
+    });
+    await writer.close();
+    assert.equal(writer.counters.spilled, 6);
+    // meanwhile another run stored everything up to time_us 300
+    await lake.put("_checkpoints/jetstream.json", new TextEncoder().encode('{"time_us":300}'));
+    const up = await uploadSpill(spill, lake);
+    assert.deepEqual(up, { files: 1, events: 3, skipped: 3 });
+    const [file] = await lake.list("raw/jetstream");
+    assert.deepEqual(
+      dec.decode(await lake.get(file.path)).trimEnd().split("\n"),
+      ["not json", '{"time_us":420,"i":4}', '{"time_us":500,"i":5}'],
+      "a line without a position is kept; those at or before 300 are not",
+    );
+    assert.deepEqual(await readCheckpoint(lake, "_checkpoints/jetstream.json"), { time_us: 500 });
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }

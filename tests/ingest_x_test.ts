@@ -249,3 +249,13 @@ Deno.test("ingest x: stopping while a connection waits for an answer ends at onc
   assert.deepEqual(r.lines, []);
   assert.ok(Date.now() - started < 30_000, "stopped without waiting for the 60 s connect timeout");
 });
+
+Deno.test("ingest x: a tweet whose delimiter arrives as a chunk of its own is not merged with the next", async () => {
+  // 12 bytes of JSON + "\r\n" in pieces of 6: the last piece is exactly "\r\n", which the
+  // library reports as a keep-alive.
+  const events = ['{"data":{}} ', '{"data":{"id":"2"}}'];
+  assert.equal(new TextEncoder().encode(events[0]).length % 6, 0);
+  const r = await run([{ events, pieceBytes: 6 }], { maxEvents: 2 });
+  assert.equal(r.error, undefined, String(r.error));
+  assert.deepEqual(r.lines.map((l) => l.trim()), events.map((e) => e.trim()));
+});

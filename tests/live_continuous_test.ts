@@ -2,12 +2,14 @@
  * `deno task pipeline --continuous` as a user runs it (real subprocesses on the bundled
  * sample, into a temporary lake and database): SIGTERM flushes, finishes and exits 0; a
  * kill -9 in the middle of an update commits nothing of it; and after either, the next run
- * brings every table to exactly what the sample holds: nothing lost, nothing duplicated.
+ * brings every table to exactly what the sample holds: nothing lost, nothing duplicated. A
+ * live source (a loopback Jetstream) goes through to sentiment the same way.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DEFAULTS, REPO_ROOT } from "../lib/config.ts";
 import { query, withDb } from "../lib/db.ts";
+import { postEvent, startJetstreamServer } from "./support/jetstream_server.ts";
 
 /** Events, English ids and English ids with text in the sample, counted independently. */
 async function expectedFromSample(): Promise<{ events: number; english: number; texts: number }> {
@@ -188,6 +190,53 @@ Deno.test("continuous: kill -9 mid-update commits nothing of it; the next run lo
     assert.equal(after.sentiment, want.texts);
     assert.equal(after.sentimentIds, want.texts);
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("continuous: --source jetstream scores Bluesky posts as they arrive (loopback Jetstream)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tweetlake-live-jet-" });
+  const base = Date.now() * 1000;
+  const texts = ["what a great release, loving it", "this outage is terrible", "meetup at 6pm"];
+  const server = await startJetstreamServer({
+    events: Array.from(
+      { length: 30 },
+      (_, i) => postEvent(base + i * 1000, `${texts[i % 3]} #${i}`, `did:plc:user${i}`),
+    ),
+  });
+  try {
+    const run = start(dir, [
+      "--source",
+      "jetstream",
+      "--jetstream-url",
+      server.url,
+      "--trigger",
+      "300ms",
+    ]);
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const scored = run.lines.map((l) =>
+        /^update \d+ completed: \d+ file\(s\), (\d+) scored/.exec(l)
+      )
+        .reduce((n, m) => n + (m ? Number(m[1]) : 0), 0);
+      if (scored >= 30) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    run.child.kill("SIGTERM");
+    const out = await run.end();
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(JSON.parse(out.stdout).scored, 30, out.stderr);
+    const rows = await withDb(
+      join(dir, "db.duckdb"),
+      (conn) =>
+        query(
+          conn,
+          "select source, count(*) as n from silver join sentiment using (id) group by 1",
+        ),
+    );
+    assert.deepEqual(rows, [{ source: "jetstream", n: 30 }]);
+  } finally {
+    await server.close();
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -59,3 +59,19 @@ Deno.test("serve: a triggered run serves its result as 'not running' and exits 0
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("pipeline: a continuous-mode flag without --continuous says so", async () => {
+  for (const flag of [["--trigger", "1s"], ["--rate", "10/s"], ["--keyword", "duckdb"]]) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", join(REPO_ROOT, "cli.ts"), "pipeline", ...flag],
+      env: { CI: "true" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.notEqual(out.code, 0);
+    assert.match(
+      new TextDecoder().decode(out.stderr),
+      new RegExp(`${flag[0]} needs --continuous`),
+    );
+  }
+});

@@ -28,6 +28,9 @@ import {
   readNotebook,
   splitLastExpression,
 } from "../tools/notebook-code.ts";
+import { notebookHtml } from "../tools/notebook-html.ts";
+import { launch, openFile, screenshot, sizes } from "./support/browser.ts";
+import { recordTestWarning } from "./support/warnings.ts";
 
 /** A code cell for a notebook written by a test. */
 function codeCell(source: string) {
@@ -110,7 +113,7 @@ async function kernelUnavailable(): Promise<string | null> {
 }
 
 const unavailable = await kernelUnavailable();
-if (unavailable) console.warn(`kernel path NOT exercised: ${unavailable}`);
+if (unavailable) recordTestWarning(`notebooks: kernel path NOT exercised: ${unavailable}`);
 
 /** A temporary lake/db/report for one run; `cleanup` removes it. */
 function sandbox(): { env: Record<string, string>; dir: string; cleanup: () => void } {
@@ -124,8 +127,11 @@ function sandbox(): { env: Record<string, string>; dir: string; cleanup: () => v
   return { env, dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Runs notebooks, in order, in one sandbox through the Deno kernel. */
-async function runKernel(paths: string[]): Promise<{ summaries: NotebookSummary[]; log: string }> {
+/** Runs notebooks, in order, in one sandbox through the Deno kernel (`executed`: save them there). */
+async function runKernel(
+  paths: string[],
+  executed?: string,
+): Promise<{ summaries: NotebookSummary[]; log: string }> {
   const box = sandbox();
   try {
     const summary = join(box.dir, "summary.json");
@@ -135,6 +141,7 @@ async function runKernel(paths: string[]): Promise<{ summaries: NotebookSummary[
       summary,
       "--probe",
       PROBE,
+      ...(executed ? ["--executed", executed] : []),
       ...paths,
     ], { env: box.env });
     assert.ok(existsSync(summary), `run-notebooks.py wrote no summary:\n${out}`);
@@ -209,6 +216,57 @@ function assertNotebook(s: NotebookSummary, expect: string[]): void {
 }
 
 const kernel = unavailable === null;
+
+/** Where the kernel run leaves the executed notebooks and their HTML (git-ignored). */
+const EXECUTED = join(REPO, "out", "test-notebooks");
+
+/**
+ * Opens each executed notebook, rendered to HTML, in headless Chromium: charts present with a
+ * non-zero size, tables with rows, word clouds with words (03), emoji text present, no console
+ * errors; saves a screenshot of each under out/test-screenshots/.
+ */
+async function checkInBrowser(executed: string[]): Promise<void> {
+  const { browser, close } = await launch();
+  try {
+    for (const nb of executed) {
+      assert.ok(existsSync(nb), `${nb} was not written`);
+      const html = nb.replace(/\.ipynb$/, ".html");
+      writeFileSync(html, notebookHtml(JSON.parse(readFileSync(nb, "utf8")), basename(nb)));
+      const { page, errors, external } = await openFile(browser, html);
+      const name = basename(nb, ".ipynb");
+      console.log(`screenshot: ${await screenshot(page, `notebook-${name}`)}`);
+      assert.deepEqual(errors, [], `${name}: console errors`);
+      assert.deepEqual(external, [], `${name}: requests that left the machine`);
+      const body = await page.$eval("body", (b) => (b as HTMLElement).innerText);
+      assert.equal((await page.$$("pre.out-error")).length, 0, `${name}: error outputs`);
+      assert.match(body, /\p{Extended_Pictographic}/u, `${name}: emoji text present`);
+      const rows = await page.$$eval(".outputs table tbody tr", (r) => r.length);
+      assert.ok(rows > 0, `${name}: table rows`);
+      if (!name.startsWith("01")) {
+        const charts = await sizes(page, ".outputs svg:not([width='15']):not([width='10'])");
+        assert.ok(charts.length >= 2, `${name}: ${charts.length} charts`);
+        for (const c of charts) {
+          assert.ok(c.w > 0 && c.h > 0, `${name}: a chart sized ${c.w}×${c.h}`);
+        }
+      }
+      if (name.startsWith("02")) {
+        assert.ok((await page.$$(".outputs .tl-graph .tl-node")).length >= 6, "02: pipeline graph");
+      }
+      if (name.startsWith("03")) {
+        const words = await page.$$eval(
+          ".tl-wordcloud",
+          (cs) => cs.map((c) => c.querySelectorAll("text.tl-word").length),
+        );
+        assert.equal(words.length, 2, "03: two word clouds");
+        for (const n of words) assert.ok(n >= 10, `03: ${n} words in a cloud`);
+        assert.match(body, /I love Lakehouses\s+positive\s+\d\.\d{3}\b/, "03: sentence check");
+      }
+      await page.close();
+    }
+  } finally {
+    await close();
+  }
+}
 const mode = kernel ? "through the Deno Jupyter kernel" : "as modules (Deno.jupyter shim)";
 
 Deno.test(`harness self-test notebook runs ${mode} with a table, charts and text`, async () => {
@@ -260,9 +318,15 @@ Deno.test({
   ignore: projectNotebooks().length === 0,
   fn: async (t) => {
     const paths = projectNotebooks();
-    const summaries = kernel ? (await runKernel(paths)).summaries : await runShim(paths);
+    rmSync(EXECUTED, { recursive: true, force: true });
+    const summaries = kernel ? (await runKernel(paths, EXECUTED)).summaries : await runShim(paths);
     for (const s of summaries) {
       await t.step(basename(s.path), () => assertNotebook(s, expectations(readNotebook(s.path))));
+    }
+    if (kernel) {
+      await t.step("the executed notebooks, rendered to HTML, in headless Chromium", async () => {
+        await checkInBrowser(paths.map((p) => join(EXECUTED, basename(p))));
+      });
     }
   },
 });

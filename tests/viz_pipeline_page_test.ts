@@ -97,7 +97,7 @@ Deno.test("pipeline page: metrics on nodes, data quality with numbers, event log
     assert.equal(silver.metrics.status, "completed");
     const bronze = snap.graph.nodes.find((n) => n.id === "bronze")!;
     assert.ok(bronze.metrics.totalRows! > silverRows);
-    assert.equal(snap.graph.nodes.find((n) => n.id === "files:raw/x")!.metrics.totalRows, 3);
+    assert.equal(snap.graph.nodes.find((n) => n.id === "files:raw/x")!.metrics.totalRows, 4);
     assert.ok(snap.latest.length > 0 && snap.latest.every((p) => p.lang === "en"));
 
     const html = renderPipelinePage(snap);

@@ -1,4 +1,5 @@
 /** `deno task dataflow`: runs one update of the pipeline (or a dry run, or prints its lineage). */
+import { UsageError } from "../usage.ts";
 import { writeFileSync } from "node:fs";
 import { DEFAULTS } from "../config.ts";
 import { progress } from "../progress.ts";
@@ -121,7 +122,7 @@ export function parseDataflowArgs(args: string[]): DataflowArgs {
         out.help = true;
         break;
       default:
-        throw new Error(`unknown flag ${args[i]} (see --help)`);
+        throw new Error(`unknown flag ${args[i]}`);
     }
   }
   return out;
@@ -133,8 +134,7 @@ export async function main(args: string[]): Promise<number> {
   try {
     parsed = parseDataflowArgs(args);
   } catch (e) {
-    console.error(`error: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
+    throw new UsageError((e as Error).message, { cause: e });
   }
   if (parsed.help) {
     console.log(HELP);

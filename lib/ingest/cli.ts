@@ -1,9 +1,10 @@
 /** `deno task ingest`: stream events from a source into the lake. */
+import { UsageError, usageMessage } from "../usage.ts";
 import { parseArgs } from "node:util";
 import { DEFAULTS } from "../config.ts";
 import { interactive, progress } from "../progress.ts";
 import { DEFAULT_BATCH, DEFAULT_RULES, INGEST_DEFAULTS, type StreamRule } from "./config.ts";
-import { jetstreamSource } from "./jetstream.ts";
+import { JETSTREAM_MAX_CONNECT_FAILURES, jetstreamSource } from "./jetstream.ts";
 import { ingest, IngestError, type IngestOptions } from "./mod.ts";
 import { replaySource } from "./replay.ts";
 import type { Source } from "./types.ts";
@@ -47,6 +48,7 @@ x (X API v2 filtered stream; bearer token from X_BEARER_TOKEN / TWITTER_BEARER_T
 jetstream (Bluesky, no credentials):
   --keyword <word>              keep posts containing it (repeatable; default all)
   --jetstream-url <wss://...>   endpoint (default ${INGEST_DEFAULTS.jetstreamUrl})
+  --max-connect-failures <n>    stop after n failed connects in a row (default ${JETSTREAM_MAX_CONNECT_FAILURES})
   --no-resume                   start from now instead of the stored cursor
 
   -h, --help                    show this help
@@ -73,6 +75,7 @@ export const INGEST_FLAGS = {
   "x-api-url": { type: "string" },
   keyword: { type: "string", multiple: true },
   "jetstream-url": { type: "string" },
+  "max-connect-failures": { type: "string" },
   "no-resume": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -97,6 +100,9 @@ export async function parseIngestArgs(args: string[]): Promise<IngestOptions | "
   } else if (kind === "jetstream") {
     source = jetstreamSource({
       url: v["jetstream-url"],
+      ...(v["max-connect-failures"] !== undefined && {
+        maxAttempts: parseCount(v["max-connect-failures"], "--max-connect-failures"),
+      }),
       keywords: v.keyword,
       resume: !v["no-resume"],
     });
@@ -125,8 +131,7 @@ export async function main(args: string[]): Promise<number> {
   try {
     options = await parseIngestArgs(args);
   } catch (e) {
-    console.error(`ingest: ${(e as Error).message}\n(see --help)`);
-    return 2;
+    throw usageMessage(e) === null ? new UsageError((e as Error).message, { cause: e }) : e;
   }
   if (options === "help") {
     console.log(HELP);

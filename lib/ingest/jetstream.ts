@@ -14,6 +14,9 @@ import type { Chunk, Source, SourceContext } from "./types.ts";
 /** The lake path of the Jetstream cursor. */
 export const JETSTREAM_CHECKPOINT = "_checkpoints/jetstream.json";
 
+/** Failed connects in a row after which a Jetstream run stops (about 2 minutes of backoff). */
+export const JETSTREAM_MAX_CONNECT_FAILURES = 10;
+
 /** Options of {@link jetstreamSource}. */
 export interface JetstreamOptions {
   /** Subscribe endpoint (default the public `jetstream2.us-east` instance). */
@@ -30,7 +33,10 @@ export interface JetstreamOptions {
   backoffMs?: number;
   /** Longest reconnect wait in ms (default 30 s). */
   backoffMaxMs?: number;
-  /** Failed connection attempts in a row before giving up (default unlimited). */
+  /**
+   * Failed connection attempts in a row before giving up (default
+   * {@link JETSTREAM_MAX_CONNECT_FAILURES}; `Infinity` retries forever).
+   */
   maxAttempts?: number;
 }
 
@@ -118,8 +124,13 @@ async function* jetEvents(opts: JetstreamOptions, ctx: SourceContext): AsyncGene
       const got = await connectOnce();
       if (ctx.signal.aborted) break;
       failures = got ? 0 : failures + 1;
-      if (opts.maxAttempts !== undefined && failures >= opts.maxAttempts) {
-        throw new Error(`Jetstream: no connection after ${failures} attempts`);
+      if (failures >= (opts.maxAttempts ?? JETSTREAM_MAX_CONNECT_FAILURES)) {
+        const host = new URL(opts.url ?? INGEST_DEFAULTS.jetstreamUrl).host;
+        throw new Error(
+          `Jetstream: no connection after ${failures} attempts in a row to ${host}` +
+            `${problem ? ` (last: ${problem})` : ""}; check the network, or raise ` +
+            `--max-connect-failures`,
+        );
       }
       const wait = got
         ? 0
@@ -141,6 +152,7 @@ async function* jetEvents(opts: JetstreamOptions, ctx: SourceContext): AsyncGene
       yield {
         lines,
         malformed: malformed.size ? malformed : undefined,
+        positions: { path: ["time_us"], first: 0, each: cursors },
         checkpoint: (n) => {
           let t: number | undefined;
           for (let i = n - 1; i >= 0 && t === undefined; i--) t = cursors[i];

@@ -112,7 +112,11 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
     onLost: () => stop.abort("failure"),
   }).catch((e) => {
     if (typeof options.lake === "string") lake.close?.();
-    throw e;
+    if (e instanceof IngestRunningError) throw e;
+    throw new Error(
+      `ingest from ${options.source.kind ?? options.source.name} could not start: ${e.message}`,
+      { cause: e },
+    );
   });
   try {
     return await ingestLocked(options, lake, log, stop, lock, t0);
@@ -243,7 +247,9 @@ async function ingestLocked(
   if (failure) {
     const why = failure instanceof Error ? failure.message : String(failure);
     throw new IngestError(
-      `ingest from ${source.name} stopped: ${why}. ${whereEvents(result, spill.url, source)}`,
+      `ingest from ${source.kind ?? source.name} stopped: ${why}. ${
+        whereEvents(result, spill.url, source)
+      }`,
       result,
       failure,
     );

@@ -23,6 +23,12 @@ export interface ReplayOptions {
   rate?: number;
   /** Ignore the stored cursor and replay everything again. */
   fromStart?: boolean;
+  /**
+   * What to do when an earlier replay already delivered all of the input: `stop` (default:
+   * nothing new is written) or `restart` (replay it all again from the start, so a demo always
+   * shows activity; the events land again, and silver drops the repeated ids).
+   */
+  onceDone?: "stop" | "restart";
   /** Events per chunk when not paced (default 1000). */
   chunkLines?: number;
 }
@@ -70,6 +76,14 @@ export function replayCheckpointPath(input: string): string {
   return `_checkpoints/replay/${name}-${stableId(key)}.json`;
 }
 
+/** Whether the cursor `done` covers every event of `files`. */
+async function allDelivered(files: string[], done: Record<string, number>): Promise<boolean> {
+  for (const file of files) {
+    if ((done[basename(file)] ?? 0) < readLines(await Deno.readFile(file)).length) return false;
+  }
+  return true;
+}
+
 /** A source that replays NDJSON files, resuming after what an earlier replay delivered. */
 export function replaySource(opts: ReplayOptions = {}): Source {
   const input = resolve(opts.input ?? DEFAULTS.sample);
@@ -79,12 +93,14 @@ export function replaySource(opts: ReplayOptions = {}): Source {
   const cursorPath = replayCheckpointPath(input);
   return {
     name: opts.as ?? INGEST_DEFAULTS.replayAs,
+    kind: "replay",
     async *events(ctx: SourceContext): AsyncGenerator<Chunk> {
       const files = await replayFiles(input);
       const stored = opts.fromStart
         ? undefined
         : await readCheckpoint<ReplayCursor>(ctx.lake, cursorPath);
-      const done: Record<string, number> = { ...stored?.files };
+      let done: Record<string, number> = { ...stored?.files };
+      if (opts.onceDone === "restart" && stored && await allDelivered(files, done)) done = {};
       const started = performance.now();
       let sent = 0;
       // Read the next file while this one is being delivered.

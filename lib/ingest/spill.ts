@@ -18,7 +18,7 @@ import {
   readStoredCursor,
 } from "./checkpoint.ts";
 import { readLines } from "./lines.ts";
-import type { LinePositions } from "./types.ts";
+import type { Segment } from "./writer.ts";
 
 /** What the spill keeps beside a batch file: the positions it covers. */
 export interface SpillRecord {
@@ -30,8 +30,8 @@ export interface SpillRecord {
   cursor?: string;
   /** The cursor once this file is in the lake. */
   to?: unknown;
-  /** The position of each line, in runs (when the source gives them). */
-  segments?: (LinePositions & { count: number })[];
+  /** The position of each line, in runs (when the source gives them; an empty path: none). */
+  segments?: Segment[];
 }
 
 /** What {@link uploadSpill} did. */
@@ -81,7 +81,7 @@ function uncovered(data: Uint8Array, record: SpillRecord, reached: unknown): Uin
   const out: Uint8Array[] = [];
   let i = 0;
   for (const seg of record.segments ?? []) {
-    const done = cursorAt(reached, seg.path);
+    const done = seg.path.length ? cursorAt(reached, seg.path) : -Infinity;
     for (let k = 0; k < seg.count && i < lines.length; k++, i++) {
       if (seg.first + k > done) out.push(lines[i]);
     }

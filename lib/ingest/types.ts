@@ -13,13 +13,15 @@ export interface Checkpoint {
 }
 
 /**
- * Where the lines of a chunk sit in the source: line `i` has position `first + i` at `path`
- * inside the cursor (e.g. `["files", "a.ndjson"]` for replay), so a spilled batch can tell,
- * line by line, what the lake already holds.
+ * Where the lines of a chunk sit in the source, as numbers at `path` inside the cursor (e.g.
+ * `["files", "a.ndjson"]` for replay, `["time_us"]` for Jetstream), so a spilled batch can
+ * tell, line by line, what the lake already holds: line `i` is at `first + i`, or at
+ * `each[i]` when given (undefined: a line without a position).
  */
 export interface LinePositions {
   path: readonly string[];
   first: number;
+  each?: readonly (number | undefined)[];
 }
 
 /**
@@ -32,7 +34,7 @@ export interface Chunk {
   malformed?: ReadonlySet<number>;
   /** The checkpoint to store once the first `n` lines of this chunk are safely in the lake. */
   checkpoint?: (n: number) => Checkpoint;
-  /** Where each line sits in the source, when positions are consecutive (replay). */
+  /** Where each line sits in the source (replay, Jetstream). */
   positions?: LinePositions;
 }
 
@@ -50,6 +52,8 @@ export interface SourceContext {
 export interface Source {
   /** The lake folder under `raw/` (`x`, `jetstream`). */
   readonly name: string;
+  /** What the source is, for messages (`replay`, `x`, `jetstream`; default `name`). */
+  readonly kind?: string;
   /**
    * A live stream (X, Jetstream): what it delivered can't be asked for again, so events
    * neither the lake nor the spill took are held in memory rather than dropped.

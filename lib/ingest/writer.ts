@@ -54,8 +54,13 @@ interface Batch {
   segments: Segment[];
 }
 
-/** `count` lines whose positions are `first`, `first + 1`, … at `path` in the cursor. */
-export interface Segment extends LinePositions {
+/**
+ * `count` lines whose positions are `first`, `first + 1`, … at `path` in the cursor (an
+ * empty `path`: lines without a position).
+ */
+export interface Segment {
+  path: readonly string[];
+  first: number;
   count: number;
 }
 
@@ -112,15 +117,17 @@ function inPlace(lines: Uint8Array[], size: number): Uint8Array | undefined {
   return new Uint8Array(first.buffer, first.byteOffset, size);
 }
 
-/** Records that line `i` of a chunk with `positions` joined the batch. */
-function addPosition(segments: Segment[], positions: LinePositions, i: number): void {
-  const at = positions.first + i;
+/** Records the position of line `i` of a chunk (none without `positions`) as it joins the batch. */
+function addPosition(segments: Segment[], positions: LinePositions | undefined, i: number): void {
+  const at = positions ? (positions.each ? positions.each[i] : positions.first + i) : undefined;
+  const path = at === undefined ? [] : positions!.path;
   const last = segments[segments.length - 1];
+  const key = (p: readonly string[]) => p.join("\u0000");
   if (
-    last && last.first + last.count === at &&
-    last.path.join("\u0000") === positions.path.join("\u0000")
-  ) last.count++;
-  else segments.push({ path: positions.path, first: at, count: 1 });
+    last && key(last.path) === key(path) && (at === undefined || last.first + last.count === at)
+  ) {
+    last.count++;
+  } else segments.push({ path, first: at ?? 0, count: 1 });
 }
 
 /** Sleeps `ms` milliseconds. */
@@ -189,7 +196,7 @@ export class BatchWriter {
         segments: [],
       };
       b.lines.push(line);
-      if (chunk.positions) addPosition(b.segments, chunk.positions, i);
+      addPosition(b.segments, chunk.positions, i);
       b.bytes += line.length + 1;
       this.counters.events++;
       if (chunk.malformed?.has(i)) this.counters.malformed++;
@@ -289,7 +296,7 @@ export class BatchWriter {
       file: path,
       lines: b.lines.length,
       ...(checkpoint ? { cursor: checkpoint.path, to } : {}),
-      ...(b.segments.length ? { segments: b.segments } : {}),
+      ...(b.segments.some((g) => g.path.length) ? { segments: b.segments } : {}),
     };
     this.#held.push({ path, data, record });
     c.held += record.lines;

@@ -119,7 +119,24 @@ export function describeXError(e: unknown, what: string): Error {
     }
     return new Error(`X API error while ${what} (HTTP ${e.code}). ${detail}`);
   }
-  return new Error(`X API request failed while ${what}: ${(e as Error)?.message ?? String(e)}`);
+  return new Error(`X API request failed while ${what}: ${networkCause(e)}`, { cause: e });
+}
+
+/**
+ * Why a request got no answer: the network error under twitter-api-v2's `ApiRequestError`
+ * ("Request failed." alone says nothing), e.g. `getaddrinfo ENOTFOUND api.x.com` or
+ * `connect ECONNREFUSED 127.0.0.1:443`.
+ */
+function networkCause(e: unknown): string {
+  const err = e as { _options?: { error?: unknown }; requestError?: unknown; cause?: unknown };
+  const inner = err?._options?.error ?? err?.requestError ?? err?.cause;
+  const message = (e as Error)?.message ?? String(e);
+  if (!(inner instanceof Error)) return message;
+  const code = (inner as { code?: unknown }).code;
+  const detail = inner.message || String(code ?? "");
+  return `could not reach the API (${detail}${
+    typeof code === "string" && !detail.includes(code) ? `, ${code}` : ""
+  }): check the network connection or proxy`;
 }
 
 const ruleKey = (r: StreamRule) => `${r.value}\u0000${r.tag ?? ""}`;
@@ -302,6 +319,12 @@ async function* xEvents(opts: XSourceOptions, ctx: SourceContext): AsyncGenerato
   const utf8 = () => inner.res?.setEncoding("utf8");
   stream.on("connected", utf8);
   stream.on("reconnected", utf8);
+  // The library takes any chunk that is exactly "\r\n" for a keep-alive and drops it; when a
+  // tweet ends at a chunk boundary that chunk is its delimiter, so hand it to the splitter (a
+  // real keep-alive between tweets makes a blank line, which the splitter skips).
+  stream.on("data keep-alive", () => {
+    for (const line of splitter.push("\r\n")) queue.push(line);
+  });
 
   const loop = (async () => {
     let attempt = 0;

@@ -9,7 +9,8 @@ export class LakePermanentError extends Error {
   constructor(what: string, where: string, readonly code: string, detail: string, cause: unknown) {
     super(
       `the lake refused ${what} ${where}: ${code}${detail ? ` (${detail})` : ""}; not retried: ` +
-        `check the bucket name, the credentials and their permissions`,
+        `check the bucket name, the credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or ` +
+        `AWS_PROFILE, in the environment or .env) and their permissions`,
       { cause },
     );
     this.name = "LakePermanentError";

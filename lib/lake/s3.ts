@@ -170,6 +170,15 @@ export function s3Lake(url: string, opts: S3LakeOptions = {}): Lake {
   );
   const handedOut = new Map<string, number>();
   const fail = (what: string, path: string, e: unknown): Error => {
+    if ((e as Error)?.name === "CredentialsProviderError") {
+      return new LakePermanentError(
+        what,
+        where(path),
+        "NoCredentials",
+        "no AWS credentials found",
+        e,
+      );
+    }
     const code = permanentCode(e);
     if (code) {
       const detail = (e as Error)?.message;

@@ -128,11 +128,23 @@ export async function main(args: string[]): Promise<number> {
 
   if (!values.continuous) {
     // Triggered run, then serve its result until Ctrl-C.
-    const stray = ["trigger", "source", "rate", "duration"].filter((k) =>
-      (values as Record<string, unknown>)[k] !== undefined
-    );
+    const triggered = new Set([
+      "input",
+      "lake",
+      "db",
+      "pipeline",
+      "report",
+      "model",
+      "json",
+      "serve",
+    ]);
+    const stray = Object.entries(values).filter(([k, v]) => v !== undefined && !triggered.has(k))
+      .map(([k]) => k);
     if (stray.length) {
       throw new Error(`--${stray[0]} needs --continuous (see deno task pipeline --help)`);
+    }
+    if (!address) {
+      throw new Error("--serve or --continuous expected (see deno task pipeline --help)");
     }
     const { runPipeline } = await import("../pipeline.ts");
     const { formatSummary } = await import("../report.ts");
@@ -147,7 +159,7 @@ export async function main(args: string[]): Promise<number> {
     console.log(values.json ? JSON.stringify(summary, null, 2) : formatSummary(summary));
     const hub = new SnapshotHub<LiveSnapshot>({ encode: dashboardPayload });
     hub.publish(await staticSnapshot({ db: values.db, pipeline: values.pipeline }));
-    const dashboard = await serveDashboard(address!, hub);
+    const dashboard = await serveDashboard(address, hub);
     say(`dashboard: ${dashboard.url} (not running; Ctrl-C to quit)`);
     await waitForStop();
     await dashboard.close();
@@ -182,7 +194,14 @@ export async function main(args: string[]): Promise<number> {
       batch: parsed.batch,
       durationMs: parsed.durationMs,
       maxEvents: parsed.maxEvents,
-      settings: replay ? { rate: values.rate ?? `${DEFAULT_LIVE_RATE}/s` } : {},
+      settings: {
+        source: `${values.source ?? "replay"} → raw/${parsed.source.name}`,
+        ...(replay ? { rate: values.rate ?? `${DEFAULT_LIVE_RATE}/s` } : {}),
+      },
+      inputEndedHint: replay
+        ? "a replay resumes after what earlier runs delivered into this lake; --from-start " +
+          "replays it again, or use a fresh --lake and --db"
+        : undefined,
       onSnapshot: (s) => hub.publish(s),
       log: say,
     });

@@ -70,6 +70,8 @@ export interface ContinuousOptions {
   wordsEvery?: number;
   /** Extra settings shown on the dashboard. */
   settings?: Record<string, string>;
+  /** Said when the source ends, e.g. how to replay again. */
+  inputEndedHint?: string;
   /** Where progress lines go (default: nowhere). */
   log?: (line: string) => void;
 }
@@ -417,7 +419,10 @@ export async function runContinuous(options: ContinuousOptions): Promise<Continu
       // pipeline running until stopped, as a continuous pipeline does when input pauses.
       if (ingested.stoppedBy === "max-events") halt("max-events");
       else {
-        log(`${options.source.name}: input ended after ${ingested.events} events; waiting`);
+        log(
+          `${options.source.name}: input ended after ${ingested.events} events; running until ` +
+            `stopped${options.inputEndedHint ? ` (${options.inputEndedHint})` : ""}`,
+        );
         await new Promise<void>((r) => stop.signal.addEventListener("abort", () => r()));
       }
     }

@@ -1,4 +1,19 @@
 /** The flags and defaults of continuous mode, as `deno task pipeline --help` shows them. */
+import { INGEST_FLAGS } from "../ingest/cli.ts";
+
+/** Flags `deno task pipeline` hands to continuous mode (`--serve` also to a triggered run). */
+const LIVE_FLAGS = new Set([
+  "continuous",
+  "serve",
+  "trigger",
+  ...Object.keys(INGEST_FLAGS).filter((f) => !["input", "lake", "help"].includes(f)),
+]);
+
+/** Whether `args` name a flag of continuous mode (or `--serve`). */
+export function wantsLive(args: string[]): boolean {
+  return args.some((a) => LIVE_FLAGS.has(/^--([^=]+)/.exec(a)?.[1] ?? "")) &&
+    !args.includes("--help") && !args.includes("-h");
+}
 
 /** Least time between two updates' starts in continuous mode, when `--trigger` is not given. */
 export const DEFAULT_TRIGGER_MS = 2000;

@@ -1,5 +1,6 @@
 /** Command-line flags shared by `deno task sentiment` and `deno task eval-sentiment`. */
 import { parseArgs } from "node:util";
+import { UsageError, usageMessage } from "../usage.ts";
 import { DEFAULT_DTYPE, type Dtype, DTYPES, parseDtype } from "./model.ts";
 
 /** Help text for the shared model flags. */
@@ -36,13 +37,13 @@ export function parseModelArgs(
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new Error(e instanceof Error ? e.message : String(e));
+    throw new UsageError(usageMessage(e) ?? String(e), { cause: e });
   }
   const v = parsed.values as Record<string, string | boolean | undefined>;
   const batchText = (v.batch as string | undefined) ?? "32";
   const batch = Number(batchText);
   if (!/^\d+$/.test(batchText) || batch < 1) {
-    throw new Error(`--batch must be a positive integer, got "${batchText}"`);
+    throw new UsageError(`--batch must be a positive integer, got "${batchText}"`);
   }
   return {
     model: v.model as string | undefined,

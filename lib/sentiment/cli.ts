@@ -1,4 +1,5 @@
 /** `deno task sentiment`: score new silver rows into the gold sentiment table. */
+import { UsageError } from "../usage.ts";
 import { DEFAULTS } from "../config.ts";
 import { progress } from "../progress.ts";
 import { MODEL_FLAGS_HELP, parseModelArgs } from "./args.ts";
@@ -22,7 +23,7 @@ export async function main(args: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  if (a.positionals.length) throw new Error(`unexpected argument: ${a.positionals[0]}`);
+  if (a.positionals.length) throw new UsageError(`unexpected argument ${a.positionals[0]}`);
   const bar = progress("sentiment");
   const result = await scoreNew({
     db: (a.values.db as string | undefined) ?? DEFAULTS.db,

@@ -1,5 +1,6 @@
 /** The project's charts, each built from plain rows and returned as markup (see `render`). */
 import * as Plot from "@observablehq/plot";
+import { emptyChart } from "./empty.ts";
 import { render } from "./render.ts";
 
 /** The three normalised sentiment labels, in display order. */
@@ -15,7 +16,9 @@ const sentimentColor = {
 
 /** Horizontal bars of posts per language, largest first. */
 export function languagesChart(rows: { lang: string; count: number }[]): string {
-  const data = [...rows].sort((a, b) => b.count - a.count || a.lang.localeCompare(b.lang));
+  const data = [...rows].filter((r) => r.count > 0)
+    .sort((a, b) => b.count - a.count || a.lang.localeCompare(b.lang));
+  if (!data.length) return emptyChart("No posts yet: run the dataflow on some input.");
   return render({
     marginLeft: 60,
     marginRight: 40,
@@ -35,6 +38,9 @@ export function sentimentChart(rows: { label: string; count: number }[]): string
   const known: readonly string[] = SENTIMENT_LABELS;
   const extra = rows.map((r) => r.label).filter((l) => !known.includes(l));
   const domain = [...SENTIMENT_LABELS, ...new Set(extra)];
+  if (!rows.some((r) => r.count > 0)) {
+    return emptyChart("No scored posts yet: run the sentiment stage.");
+  }
   return render({
     height: 260,
     x: { label: "sentiment", domain },
@@ -52,6 +58,9 @@ export function sentimentChart(rows: { label: string; count: number }[]): string
 export function sentimentByHourChart(
   rows: { hour: Date; label: string; count: number }[],
 ): string {
+  if (!rows.some((r) => r.count > 0)) {
+    return emptyChart("No scored posts with a time yet.");
+  }
   return render({
     height: 300,
     x: { label: "hour (UTC)", type: "utc" },
@@ -89,6 +98,9 @@ export function expectationsChart(
       { update, name, outcome: "failed", records: r.failed },
     ];
   });
+  if (!rows.some((r) => r.passed + r.failed > 0)) {
+    return emptyChart("No expectation checked any rows yet.");
+  }
   const names = [...new Set(long.map((d) => d.name))];
   const updates = [...new Set(long.map((d) => d.update))];
   const facet = updates.length > 1;

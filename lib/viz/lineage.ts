@@ -1,5 +1,6 @@
 /** A dataset lineage graph drawn as a layered DAG with Plot (dots, labels, arrows). */
 import * as Plot from "@observablehq/plot";
+import { emptyChart } from "./empty.ts";
 import { render } from "./render.ts";
 
 /** A lineage graph: datasets (or sources) and the edges from an input to its reader. */
@@ -53,6 +54,7 @@ export function layoutLineage(graph: LineageGraph): PlacedNode[] {
 
 /** Draws the lineage graph left to right: one column per layer, coloured by node kind. */
 export function lineageChart(graph: LineageGraph): string {
+  if (!graph.nodes.length) return emptyChart("No datasets: the pipeline defines none yet.");
   const placed = layoutLineage(graph);
   const at = new Map(placed.map((p) => [p.id, p]));
   const links = graph.edges.flatMap((e) => {

@@ -146,7 +146,7 @@ export function qualityChart(updates: SnapshotUpdate[]): string {
     marginLeft: Math.min(300, 12 + 6.5 * Math.max(...names.map((n) => n.length))),
     marginRight: 130,
     height: panels.length * (24 * names.length + 16) + 60,
-    x: { label: "records", grid: true, domain: [0, max * 1.12], tickFormat: "s" },
+    x: { label: "records", grid: true, domain: [0, max * 1.6], tickFormat: "s" },
     y: { label: null, domain: names },
     fy: { label: null, domain: panels },
     color: { domain: ["passed", "failed"], range: ["#2ca02c", "#d62728"], legend: true },
