@@ -62,3 +62,30 @@ Deno.test("deno task test: warnings the tests record are repeated at the end of 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("first run: deno task -q sets up node_modules without the Initialize lines or the build-scripts box", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tweetlake-fresh-" });
+  try {
+    // A fresh checkout's files (no node_modules), as `git clone` leaves them.
+    for (const f of ["deno.json", "deno.lock", "cli.ts"]) {
+      await Deno.copyFile(join(REPO_ROOT, f), join(dir, f));
+    }
+    for (const d of ["lib", "pipelines"]) {
+      await new Deno.Command("cp", { args: ["-r", join(REPO_ROOT, d), join(dir, d)] }).output();
+    }
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["task", "-q", "pipeline", "--help"],
+      cwd: dir,
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const err = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 0, err);
+    assert.ok(Deno.statSync(join(dir, "node_modules")).isDirectory, "node_modules set up");
+    assert.equal(err, "", "nothing on stderr: no Initialize lines, no Ignored build scripts box");
+    assert.match(new TextDecoder().decode(out.stdout), /^usage: deno task pipeline/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -46,7 +46,7 @@ Deno.test("autoloader: original pipeline runs as written; new files only; schema
     await withDb(ws.db, async (conn) => {
       const rows = await query(
         conn,
-        `SELECT id, retweet_count, place, _rescued_data FROM bronze ORDER BY _metadata.file_name, id`,
+        `SELECT id, retweet_count, place, _rescued_data FROM bronze ORDER BY id`,
       );
       assert.equal(rows.length, 8);
       assert.equal(rows[0].place, null, "rows from before the drift get NULL for the new field");
@@ -100,13 +100,14 @@ Deno.test("autoloader: a source path may be an absolute folder outside the lake"
     const landing = `${ws.dir}/landing`;
     await writeLakeFile(landing, "tweets-1.ndjson", await flat(1));
     const pipeline = parsePipeline(
-      (await Deno.readTextFile(PIPELINE)).replace('"raw/flat"', `"${landing}"`),
+      (await Deno.readTextFile(PIPELINE)).replace('"raw/flat"', `"${landing}"`)
+        .replace("SELECT * FROM", "SELECT *, _metadata.file_path AS source_file FROM"),
       "absolute.sql",
     );
     const r = await runUpdate({ pipeline, lake: ws.lake, db: ws.db });
     assert.equal(r.datasets[0].filesRead, 1);
     await withDb(ws.db, async (conn) => {
-      const [row] = await query(conn, "SELECT DISTINCT _metadata.file_path AS f FROM bronze");
+      const [row] = await query(conn, "SELECT DISTINCT source_file AS f FROM bronze");
       assert.equal(row.f, `${landing}/tweets-1.ndjson`);
     });
   } finally {

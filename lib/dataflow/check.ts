@@ -1,11 +1,11 @@
 /**
- * What will not run: every construct of a planned pipeline that a target does
- * not support, with file, line and dataset, found before anything runs. A rule
- * set is a list of rules; `LOCAL_RULES` is this engine's (an update refuses to
- * start when one matches, naming the feature; `--check` prints them all).
+ * What will not run: every construct of a parsed pipeline that a target does
+ * not support, with file, line and dataset, found before anything is planned or
+ * run. A rule set is a list of rules; `LOCAL_RULES` is this engine's (an update
+ * refuses to start when one matches, naming the feature; `--check` prints them all).
  */
 import { PipelineError } from "./errors.ts";
-import type { Plan } from "./graph.ts";
+import type { Pipeline } from "./parse.ts";
 import { isNamePart } from "./names.ts";
 import { significant, type Token } from "./tokens.ts";
 
@@ -27,10 +27,10 @@ export interface CheckedSql {
   dataset: string;
 }
 
-/** A rule: the findings it makes for a plan. */
+/** A rule: the findings it makes for a pipeline. */
 export interface Rule {
   name: string;
-  find(plan: Plan, sql: CheckedSql[]): Finding[];
+  find(pipeline: Pipeline, sql: CheckedSql[]): Finding[];
 }
 
 /** Streaming sources that need a message bus or a Databricks service. */
@@ -62,6 +62,9 @@ const AI_FUNCTIONS = [
   "http_request",
 ];
 
+/** Direct-file formats Spark reads that this engine does not. */
+const UNREAD_FORMATS = ["avro", "orc", "binaryfile", "xml"];
+
 /** Every function call in a token list: its (dotted) name, parts and line. */
 export function functionCalls(toks: Token[]): { name: string; parts: string[]; line: number }[] {
   const sig = toks.filter(significant);
@@ -81,16 +84,16 @@ export function functionCalls(toks: Token[]): { name: string; parts: string[]; l
   return out;
 }
 
-/** The SQL of a plan a rule looks at: queries, flow queries, expectation conditions. */
-export function sqlOf(plan: Plan): CheckedSql[] {
+/** The SQL of a pipeline a rule looks at: queries, flow queries, expectation conditions. */
+export function sqlOf(p: Pipeline): CheckedSql[] {
   const out: CheckedSql[] = [];
-  for (const pd of plan.order) {
-    const d = pd.dataset;
-    out.push({ tokens: pd.query, file: d.file, dataset: d.name });
+  for (const d of p.datasets) {
+    out.push({ tokens: d.query, file: d.file, dataset: d.name });
     for (const e of d.expectations) {
       out.push({ tokens: e.condition, file: d.file, dataset: d.name });
     }
   }
+  for (const f of p.flows) out.push({ tokens: f.query, file: f.file, dataset: f.target.name });
   return out;
 }
 
@@ -101,7 +104,7 @@ const callRule = (
   detail: string,
 ): Rule => ({
   name,
-  find: (_plan, sql) =>
+  find: (_p, sql) =>
     sql.flatMap((s) =>
       functionCalls(s.tokens).filter((c) => names.includes(c.name)).map((c) => ({
         feature: feature(c.name),
@@ -130,7 +133,7 @@ export const LOCAL_RULES: Rule[] = [
   ),
   {
     name: "catalog functions",
-    find: (_plan, sql) =>
+    find: (_p, sql) =>
       sql.flatMap((s) =>
         functionCalls(s.tokens).filter((c) => c.parts.length >= 2).map((c) => ({
           feature: `catalog function ${c.parts.join(".")}()`,
@@ -143,8 +146,8 @@ export const LOCAL_RULES: Rule[] = [
   },
   {
     name: "one-time flows",
-    find: (plan) =>
-      plan.pipeline.flows.filter((f) => f.once).map((f) => ({
+    find: (p) =>
+      p.flows.filter((f) => f.once).map((f) => ({
         feature: `INSERT ONCE INTO flow ${f.name}`,
         detail: "one-time (backfill) flows are not implemented; run the backfill as its own " +
           "pipeline or as a regular flow",
@@ -155,38 +158,41 @@ export const LOCAL_RULES: Rule[] = [
   },
   {
     name: "direct file formats",
-    find: (plan) =>
-      plan.order.flatMap((pd) =>
-        pd.externals.filter((x) =>
-          x.files && !["json", "csv", "parquet", "text", "delta"].includes(x.files.format)
-        ).map((x) => ({
-          feature: `${x.files!.format} files`,
-          detail: "direct queries read json, csv, parquet, text and delta",
-          file: pd.dataset.file,
-          line: x.line,
-          dataset: pd.dataset.name,
-        }))
-      ),
+    find: (_p, sql) =>
+      sql.flatMap((s) => {
+        const sig = s.tokens.filter(significant);
+        return sig.flatMap((t, k) =>
+          t.kind === "word" && UNREAD_FORMATS.includes(t.text.toLowerCase()) &&
+            sig[k + 1]?.text === "." && sig[k + 2]?.kind === "backtick"
+            ? [{
+              feature: `direct query of ${t.text} files`,
+              detail: "direct file queries read json, csv, parquet, text and delta",
+              file: s.file,
+              line: t.line,
+              dataset: s.dataset,
+            }]
+            : []
+        );
+      }),
   },
   {
     name: "expectations on views",
-    find: (plan) =>
-      plan.order.filter((pd) => pd.dataset.kind === "view" && pd.dataset.expectations.length)
-        .map((pd) => ({
-          feature: "expectations on a view",
-          detail: "put the expectations on a table that reads the view",
-          file: pd.dataset.file,
-          line: pd.dataset.expectations[0].line,
-          dataset: pd.dataset.name,
-        })),
+    find: (p) =>
+      p.datasets.filter((d) => d.kind === "view" && d.expectations.length).map((d) => ({
+        feature: "expectations on a view",
+        detail: "put the expectations on a table that reads the view",
+        file: d.file,
+        line: d.expectations[0].line,
+        dataset: d.name,
+      })),
   },
 ];
 
-/** The findings of a rule set for a plan, in file and line order. */
-export function checkPlan(plan: Plan, rules: Rule[] = LOCAL_RULES): Finding[] {
-  const sql = sqlOf(plan);
+/** The findings of a rule set for a pipeline, in file and line order. */
+export function checkPipeline(p: Pipeline, rules: Rule[] = LOCAL_RULES): Finding[] {
+  const sql = sqlOf(p);
   const seen = new Set<string>();
-  return rules.flatMap((r) => r.find(plan, sql)).filter((f) => {
+  return rules.flatMap((r) => r.find(p, sql)).filter((f) => {
     const key = `${f.file}:${f.line}:${f.feature}`;
     if (seen.has(key)) return false;
     seen.add(key);
@@ -203,8 +209,8 @@ export function formatFindings(findings: Finding[]): string {
 }
 
 /** Throws for the first finding (the update does not start), saying how many there are. */
-export function refuseUnsupported(plan: Plan, rules: Rule[] = LOCAL_RULES): void {
-  const findings = checkPlan(plan, rules);
+export function refuseUnsupported(p: Pipeline, rules: Rule[] = LOCAL_RULES): void {
+  const findings = checkPipeline(p, rules);
   if (!findings.length) return;
   const f = findings[0];
   const more = findings.length > 1

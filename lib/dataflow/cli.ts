@@ -7,7 +7,8 @@ import { lineageChart } from "../viz/lineage.ts";
 import { toStandaloneSvg } from "../viz/render.ts";
 import { checkDatabricks, formatEngineOnly } from "./check_databricks.ts";
 import { PipelineError } from "./errors.ts";
-import { lineage, lineageText } from "./graph.ts";
+import { checkPipeline, formatFindings } from "./check.ts";
+import { lineage, lineageText, planPipeline } from "./graph.ts";
 import { openPipeline } from "./parse.ts";
 import { formatUpdate } from "./report.ts";
 import { PipelineRunningError, runUpdate, UpdateError, type UpdateOptions } from "./run.ts";
@@ -160,6 +161,26 @@ export async function main(args: string[]): Promise<number> {
     }
     for (const e of pipeline.ignored) {
       console.error(`note: ${e.key} has no meaning locally and is ignored (${e.file}:${e.line})`);
+    }
+    if (parsed.check) {
+      const findings = checkPipeline(pipeline);
+      try {
+        planPipeline(pipeline);
+      } catch (e) {
+        if (!(e instanceof PipelineError)) throw e;
+        const { detail, file, line, dataset } = e;
+        findings.push({ feature: "planning", detail, file, line, dataset });
+      }
+      if (!findings.length) {
+        console.log(
+          `${pipeline.file}: every construct of ${pipeline.datasets.length} dataset(s) in ` +
+            `${pipeline.files.length} file(s) runs locally`,
+        );
+        return 0;
+      }
+      console.log(formatFindings(findings));
+      console.error(`${findings.length} construct(s) will not run locally`);
+      return 1;
     }
     if (parsed.lineage || parsed.lineageSvg) {
       const graph = lineage(pipeline);

@@ -57,6 +57,8 @@ export interface PlannedDataset {
   externals: ExternalRef[];
   /** Names (as defined) of the datasets it reads. */
   upstream: string[];
+  /** What its own query names (views not expanded): the lineage graph's edges. */
+  direct: { refs: Reference[]; sources: SourceSpec[] };
 }
 
 /** The datasets of a pipeline in an order where each comes after what it reads. */
@@ -244,6 +246,15 @@ export function planPipeline(p: Pipeline): Plan {
     for (const n of [...viewsRead, ...refs.map((r) => r.name)]) {
       if (!upstream.includes(n)) upstream.push(n);
     }
+    const direct = { refs: [] as Reference[], sources: [] as SourceSpec[] };
+    translate(query, names, {
+      ref: (r) => {
+        const target = resolve(r);
+        if (target) direct.refs.push({ ...r, name: target.name });
+        return "x";
+      },
+      source: (s) => (direct.sources.push(s), "x"),
+    }, where);
     byName.set(d.name.toLowerCase(), {
       dataset: d,
       query,
@@ -252,6 +263,7 @@ export function planPipeline(p: Pipeline): Plan {
       sources,
       externals,
       upstream,
+      direct,
     });
   }
   const order: PlannedDataset[] = [];
@@ -324,7 +336,7 @@ export function lineage(pipeline: Pipeline | Plan): LineageGraph {
   const edges: LineageEdge[] = [];
   for (const pd of plan.order) {
     const d = pd.dataset;
-    for (const s of pd.sources) {
+    for (const s of pd.direct.sources) {
       const id = `files:${s.path}`;
       if (!nodes.some((n) => n.id === id)) {
         nodes.push({ id, label: `${s.path} (${s.format} files)`, kind: "source" });
@@ -340,11 +352,13 @@ export function lineage(pipeline: Pipeline | Plan): LineageGraph {
         ? { expectations: d.expectations.map((e) => ({ name: e.name, action: e.action })) }
         : {}),
     });
-    for (const r of pd.upstream) {
+    const reads: string[] = [];
+    for (const r of pd.direct.refs) if (!reads.includes(r.name)) reads.push(r.name);
+    for (const r of reads) {
       edges.push({
         from: r,
         to: d.name,
-        stream: pd.refs.some((x) => x.stream && x.name.toLowerCase() === r.toLowerCase()),
+        stream: pd.direct.refs.some((x) => x.stream && x.name === r),
       });
     }
     if (d.expectations.some((e) => e.action === "drop")) {

@@ -27,6 +27,7 @@ export function formatUpdate(r: UpdateResult): string {
   for (const d of r.datasets) {
     lines.push(fmt(row(d)) + (d.status === "completed" ? "" : `  [${d.status}]`));
     if (d.detail && d.status !== "completed") lines.push(`    ${d.detail}`);
+    for (const w of d.warnings ?? []) lines.push(`    warning: ${w}`);
     for (const e of d.expectations) {
       lines.push(`    expect ${e.name} (${e.action}): passed ${e.passed}, failed ${e.failed}`);
     }

@@ -29,6 +29,8 @@ export interface DatasetResult {
   status: "completed" | "skipped" | "failed" | "rolled_back" | "validated";
   /** Why a dataset was skipped, or the error. */
   detail?: string;
+  /** What the update did not read and why, by file (unreadable lines, changed files). */
+  warnings?: string[];
 }
 
 /** The outcome of an update. */

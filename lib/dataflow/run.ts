@@ -9,7 +9,17 @@ import { DEFAULTS } from "../config.ts";
 import { DatabaseBusyError, type DuckDBConnection, ident, query, withDb } from "../db.ts";
 import { openLake } from "../lake/mod.ts";
 import type { Lake, LakeFile } from "../lake/types.ts";
-import { dropSource, listInput, type LoadedSource, loadSource, sourceLake } from "./autoloader.ts";
+import {
+  dropSource,
+  hideMetadata,
+  listInput,
+  type LoadedSource,
+  loadSource,
+  pickFiles,
+  recordFiles,
+  sourceLake,
+  unreadablePlaces,
+} from "./autoloader.ts";
 import { recomputed } from "./aggregate.ts";
 import { fileBatches } from "./batches.ts";
 import { applyCdc, dropCdcState } from "./cdc.ts";
@@ -25,6 +35,9 @@ import {
   planPipeline,
 } from "./graph.ts";
 import { ensureSchema, quarantineOf, relation, relationExists } from "./names.ts";
+import { checkOwnership, recordOwnership } from "./ownership.ts";
+import { type ExternalReads, readExternals } from "./external.ts";
+import { refuseUnsupported } from "./check.ts";
 import { type Dataset, openPipeline, type Pipeline } from "./parse.ts";
 import {
   type DatasetResult,
@@ -34,15 +47,9 @@ import {
   type WriteMode,
 } from "./result.ts";
 import { count, describeColumns, duckMessage, widen } from "./sql.ts";
-import { ensureState, FILES, OFFSETS, resetState, SCHEMAS, writeEventLog } from "./state.ts";
+import { ensureState, OFFSETS, resetState, SCHEMAS, writeEventLog } from "./state.ts";
 import { installSparkFunctions } from "./spark/macros.ts";
-import {
-  type Reference,
-  type SourceSpec,
-  sqlString,
-  translate,
-  withListFields,
-} from "./translate.ts";
+import { type Reference, type SourceSpec, translate, withListFields } from "./translate.ts";
 import { duckType, parseType, type TypeTree } from "./types.ts";
 
 export type {
@@ -73,6 +80,8 @@ export interface UpdateOptions {
   /** Parse, plan and run every query against the current tables, then roll everything back. */
   dryRun?: boolean;
   onProgress?: (event: UpdateProgress) => void;
+  /** How long a new file's size and mtime must stay the same before it is read (default 1 s). */
+  settleSeconds?: number;
   /** Time every phase and statement of the update into `result.profile` (see profile.ts). */
   profile?: boolean;
   /**
@@ -114,8 +123,11 @@ interface Ctx {
   names: Set<string>;
   /** Lakes opened for sources outside the pipeline's lake; closed after the update. */
   owned: Lake[];
+  settleSeconds?: number;
   /** Set when the update is profiled. */
   prof?: Profiler;
+  /** The running dataset's reads of tables and files outside the pipeline (external.ts). */
+  externals?: ExternalReads;
   batchBytes: number;
   onProgress?: (event: UpdateProgress) => void;
 }
@@ -131,6 +143,21 @@ function queryError(pd: PlannedDataset, e: unknown, what = "DuckDB rejected the 
   throw new PipelineError(`${what}: ${duckMessage(e)}`, d.file, line, d.name);
 }
 
+/**
+ * A dataset's failure as a PipelineError naming its file, line and dataset (a DuckDB
+ * error that escaped the dataset's own checks included).
+ */
+function datasetError(pd: PlannedDataset, e: unknown): PipelineError {
+  if (e instanceof PipelineError) return e;
+  const d = pd.dataset;
+  let detail = duckMessage(e);
+  if (/current transaction is aborted/i.test(detail)) {
+    detail =
+      `an earlier statement of this dataset failed inside the update's transaction (${detail})`;
+  }
+  return Object.assign(new PipelineError(detail, d.file, d.line, d.name), { cause: e });
+}
+
 /** Creates a dataset's table from its declared column list. */
 async function createDeclared(conn: DuckDBConnection, d: Dataset): Promise<void> {
   const defs = d.columns.map((c) => {
@@ -144,6 +171,19 @@ async function createDeclared(conn: DuckDBConnection, d: Dataset): Promise<void>
   await conn.run(`CREATE TABLE ${relation(d)} (${defs.join(", ")})`);
 }
 
+/** An empty relation with a dataset's declared columns (and a file source's extra columns). */
+function declaredStandIn(d: Dataset): string {
+  const cols = d.columns.map((c) =>
+    `NULL::${duckType(parseType(c.type, c.line))} AS ${ident(c.name)}`
+  );
+  cols.push(
+    "NULL::VARCHAR AS _rescued_data",
+    "NULL::STRUCT(file_path VARCHAR, file_name VARCHAR, file_size BIGINT, " +
+      "file_modification_time TIMESTAMP) AS _metadata",
+  );
+  return `SELECT ${cols.join(", ")} WHERE false`;
+}
+
 async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> {
   const { conn, lake } = ctx;
   const d = pd.dataset;
@@ -155,6 +195,7 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
   const done = () => ({ ...result, seconds: (performance.now() - t0) / 1000 });
   const phase = (name: string) => ctx.prof?.phase(d.name, name);
   phase("start");
+  await checkOwnership(conn, d);
 
   if (ctx.refresh.has(key)) {
     await conn.run(`DROP TABLE IF EXISTS ${table}`);
@@ -179,15 +220,15 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
     phase("list files");
     const src = sourceLake(lake, spec.path);
     if (src.owned) ctx.owned.push(src.lake);
-    let files = await listInput(src.lake, src.prefix);
+    const place = { file: d.file, dataset: d.name };
+    const list = () => listInput(src.lake, src.prefix, spec, place);
+    let files = await list();
     if (mode === "append") {
-      const seen = new Set(
-        (await query(conn, `SELECT path FROM ${FILES} WHERE dataset = $1 AND source = $2`, [
-          d.name,
-          spec.path,
-        ])).map((r) => String(r.path)),
-      );
-      files = files.filter((f) => !seen.has(f.path));
+      const pick = await pickFiles(conn, d.name, spec, files, list, place, {
+        settleSeconds: ctx.settleSeconds,
+      });
+      files = pick.files;
+      if (pick.warnings.length) result.warnings = [...result.warnings ?? [], ...pick.warnings];
     }
     const known = await query(
       conn,
@@ -229,7 +270,16 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
 
   // A dataset that only appends what one source's files hold reads them in bounded batches
   // (all in this update's transaction), so memory does not grow with the update's size.
-  const batches = pd.sources.length === 1 && !pd.refs.length && mode === "append"
+  ctx.externals = await readExternals(
+    conn,
+    pd,
+    mode,
+    ctx.updateId,
+    lake.url.startsWith("s3://") ? undefined : lake.url,
+  );
+  result.rowsRead += ctx.externals.rowsRead;
+  const batches = pd.sources.length === 1 && !pd.refs.length && !pd.externals.length &&
+      mode === "append"
     ? fileBatches(inputs[0].files, ctx.batchBytes).map((files) => [files])
     : [inputs.map((i) => i.files)];
   for (const [b, files] of batches.entries()) {
@@ -246,18 +296,9 @@ async function runDataset(ctx: Ctx, pd: PlannedDataset): Promise<DatasetResult> 
 
   // Checkpoints: files, offsets and schemas commit with the rows.
   phase("checkpoints");
+  await ctx.externals.commit();
   for (const { spec, files, schema } of inputs) {
-    if (mode === "append" && files.length) {
-      await conn.run(
-        `INSERT INTO ${FILES} VALUES ${
-          files.map((f) =>
-            `(${sqlString(d.name)}, ${sqlString(spec.path)}, ${sqlString(f.path)}, ${f.size}, ${
-              sqlString(f.mtime.toISOString())
-            }::TIMESTAMPTZ::TIMESTAMP, ${sqlString(ctx.updateId)}, current_timestamp::TIMESTAMP)`
-          ).join(", ")
-        }`,
-      );
-    }
+    if (mode === "append") await recordFiles(conn, d.name, spec, files, ctx.updateId);
     await conn.run(`DELETE FROM ${SCHEMAS} WHERE dataset = $1 AND source = $2`, [
       d.name,
       spec.path,
@@ -315,9 +356,22 @@ async function writeBatch(
   for (const [k, input] of inputs.entries()) {
     phase("read source");
     try {
+      const place = { file: d.file, dataset: d.name };
+      const name = `__df_src_${k}`;
       loaded.push(
-        await loadSource(conn, input.lake, input.spec, files[k], input.schema, `__df_src_${k}`),
+        await loadSource(conn, input.lake, input.spec, files[k], input.schema, name, place),
       );
+      const bad = loaded[k].unreadable;
+      if (bad) {
+        const places = await unreadablePlaces(conn, name);
+        result.warnings = [
+          ...result.warnings ?? [],
+          `${bad} line(s) of ${input.spec.path} could not be read (bad encoding, control byte, ` +
+          `too long or too deep) and are kept whole in the rescued data column: ${
+            places.join(", ")
+          }${bad > places.length ? ", …" : ""}`,
+        ];
+      }
     } catch (e) {
       if (e instanceof PipelineError) throw e;
       throw new PipelineError(
@@ -356,7 +410,8 @@ async function writeBatch(
   phase("describe");
   let sourceIndex = 0;
   const streamRel = (r: Reference, aliased: boolean, part: StreamPart = "new") => {
-    const upstream = ctx.plan.resolve(r)!;
+    const upstream = ctx.plan.resolve(r);
+    if (!upstream) return ctx.externals!.relation(r)!;
     const range = r.stream && mode === "append" ? ranges.get(lower(upstream.name)) : undefined;
     if (!range || part === "all") return relation(upstream);
     const rel = `(SELECT * FROM ${relation(upstream)} WHERE rowid ${part === "new" ? ">=" : "<"} ${
@@ -366,7 +421,7 @@ async function writeBatch(
   };
   // A stream-stream join also matches new rows with earlier updates' rows (streams.ts).
   const join = mode === "append" ? await streamJoin(conn, pd, ctx.names) : undefined;
-  const sql = join?.kind === "join"
+  let sql = join?.kind === "join"
     ? streamJoinSql(pd, ctx.names, join.reads, streamRel)
     : await withListFields(conn, (listFields) => {
       sourceIndex = 0;
@@ -386,23 +441,27 @@ async function writeBatch(
   try {
     columns = await describeColumns(conn, `(${sql})`);
   } catch (e) {
-    if (nothingNew && !exists && d.columns.length) {
-      // No input yet: the declared column list gives the table its shape.
+    if (nothingNew && !exists && d.columns.length && unknown >= 0) {
+      // No input yet: the declared column list gives the table its shape, if the query
+      // reads the sources as declared (checked with the declared columns standing in).
+      for (const l of loaded) {
+        const schema = l.schema;
+        if (schema.kind === "struct" && !schema.fields.length) {
+          await conn.run(`CREATE OR REPLACE TEMP VIEW ${l.view} AS ${declaredStandIn(d)}`);
+        }
+      }
+      try {
+        await describeColumns(conn, `(${sql})`);
+      } catch (e2) {
+        queryError(pd, e2);
+      }
       await createDeclared(conn, d);
       await drop();
       return done();
     }
-    if (nothingNew && !exists) {
-      await drop();
-      ctx.skipped.add(key);
-      return {
-        ...done(),
-        status: "skipped",
-        detail: `no input yet (${duckMessage(e)}); declare a column list or schemaHints`,
-      };
-    }
-    queryError(pd, e);
+    queryError(pd, e); // "skipped" is only for a source with no files yet (above)
   }
+  if (pd.sources.length) ({ sql, columns } = hideMetadata(d.query, sql, columns));
 
   // Expectations and deduplication work on the materialized output.
   const exps = d.expectations;
@@ -510,6 +569,7 @@ export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResu
   const pipeline = typeof options.pipeline === "object"
     ? options.pipeline
     : await openPipeline({ ...options, pipeline: options.pipeline }, DEFAULTS.pipeline);
+  refuseUnsupported(pipeline);
   const plan = planPipeline(pipeline);
   const refresh = refreshSet(plan, options.fullRefresh);
   const lake = typeof options.lake === "object"
@@ -558,6 +618,7 @@ export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResu
           skipped: new Set(),
           names: datasetNames(pipeline),
           owned,
+          settleSeconds: options.settleSeconds,
           prof,
           batchBytes: options.batchBytes ?? DEFAULTS.batchMiB * 2 ** 20,
           onProgress: options.onProgress,
@@ -569,11 +630,13 @@ export async function runUpdate(options: UpdateOptions = {}): Promise<UpdateResu
           let r: DatasetResult;
           try {
             r = await runDataset(ctx, pd);
+            await recordOwnership(conn, pd.dataset, result.updateId);
           } catch (e) {
             const partial = (e as { partial?: DatasetResult }).partial ??
               emptyResult(pd, ctx.complete.has(lower(pd.dataset.name)) ? "complete" : "append");
-            result.datasets.push({ ...partial, status: "failed", detail: duckMessage(e) });
-            throw e;
+            const err = datasetError(pd, e);
+            result.datasets.push({ ...partial, status: "failed", detail: err.detail });
+            throw err;
           }
           if (dryRun && r.status === "completed") r.status = "validated";
           result.datasets.push(r);

@@ -17,7 +17,11 @@ export const SCHEMAS = "_dataflow_schemas";
 /** Creates the bookkeeping tables if they are missing. */
 export async function ensureState(conn: DuckDBConnection): Promise<void> {
   await conn.run(`CREATE TABLE IF NOT EXISTS ${FILES} (dataset VARCHAR, source VARCHAR,
-    path VARCHAR, size BIGINT, mtime TIMESTAMP, update_id VARCHAR, committed_at TIMESTAMP)`);
+    path VARCHAR, size BIGINT, mtime TIMESTAMP, update_id VARCHAR, committed_at TIMESTAMP,
+    etag VARCHAR)`);
+  // Checkpoints written before ETags were kept lack the column.
+  const columns = (await conn.runAndReadAll(`SELECT * FROM ${FILES} LIMIT 0`)).columnNames();
+  if (!columns.includes("etag")) await conn.run(`ALTER TABLE ${FILES} ADD COLUMN etag VARCHAR`);
   await conn.run(
     `CREATE TABLE IF NOT EXISTS ${OFFSETS} (dataset VARCHAR, upstream VARCHAR, next_row BIGINT)`,
   );

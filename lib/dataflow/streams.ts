@@ -63,7 +63,10 @@ export function checkStreamReads(
       );
     }
   }
-  if (!d.cdc && pd.sources.length === 0 && !pd.refs.some((r) => r.stream)) {
+  if (
+    !d.cdc && pd.sources.length === 0 && !pd.refs.some((r) => r.stream) &&
+    !pd.externals.some((x) => x.stream)
+  ) {
     const first = pd.refs[0];
     fail(
       `a streaming table needs a streaming input (STREAM(x) or read_files); it reads ` +

@@ -277,3 +277,164 @@ export function overlay(hint: TypeTree, inferred: TypeTree): TypeTree {
   for (const h of hint.fields) if (!fields.some(([k]) => k === h[0])) fields.push(h);
   return { kind: "struct", fields };
 }
+
+/** Structs nest at most this deep in an inferred schema; deeper values are kept as JSON text. */
+export const INFERRED_DEPTH = 32;
+
+/** Cuts a tree at `depth` levels of structs and lists: what lies deeper becomes JSON. */
+export function capDepth(t: TypeTree, depth = INFERRED_DEPTH): TypeTree {
+  if (t.kind === "scalar") return t;
+  if (depth <= 0) return { kind: "scalar", name: "JSON" };
+  switch (t.kind) {
+    case "list":
+      return { kind: "list", of: capDepth(t.of, depth - 1) };
+    case "struct":
+      return { kind: "struct", fields: t.fields.map(([k, f]) => [k, capDepth(f, depth - 1)]) };
+    case "map":
+      return t;
+  }
+}
+
+const TEXT_SCALARS = new Set(["VARCHAR", "JSON", "NULL"]);
+const INTEGERS = new Set([
+  "TINYINT",
+  "SMALLINT",
+  "INTEGER",
+  "BIGINT",
+  "HUGEINT",
+  "UTINYINT",
+  "USMALLINT",
+  "UINTEGER",
+  "UBIGINT",
+  "UHUGEINT",
+]);
+
+/**
+ * The `json_transform` structure that reads a value of type `t` as text: the same shape, every
+ * typed scalar as VARCHAR. `typedSql` then casts the text, and `misfitSql` says where a present
+ * value did not convert, so nothing is turned into NULL unseen.
+ */
+export function textStructure(t: TypeTree): unknown {
+  switch (t.kind) {
+    case "scalar":
+      return t.name === "JSON" ? "JSON" : "VARCHAR";
+    case "list":
+      return [textStructure(t.of)];
+    case "struct":
+      return t.fields.length
+        ? Object.fromEntries(t.fields.map(([k, f]) => [k, textStructure(f)]))
+        : "JSON";
+    case "map":
+      return duckType(t);
+  }
+}
+
+/** Whether some scalar of `t` satisfies `test`. */
+function hasScalar(t: TypeTree, test: (name: string) => boolean): boolean {
+  switch (t.kind) {
+    case "scalar":
+      return test(t.name);
+    case "list":
+      return hasScalar(t.of, test);
+    case "struct":
+      return t.fields.some(([, f]) => hasScalar(f, test));
+    case "map":
+      return false;
+  }
+}
+
+/** `t` with the scalars that satisfy `test` replaced by VARCHAR. */
+function asText(t: TypeTree, test: (name: string) => boolean): TypeTree {
+  switch (t.kind) {
+    case "scalar":
+      return test(t.name) ? { kind: "scalar", name: "VARCHAR" } : t;
+    case "list":
+      return { kind: "list", of: asText(t.of, test) };
+    case "struct":
+      return t.fields.length
+        ? { kind: "struct", fields: t.fields.map(([k, f]) => [k, asText(f, test)]) }
+        : { kind: "scalar", name: "JSON" };
+    case "map":
+      return t;
+  }
+}
+
+const typed = (name: string) => !TEXT_SCALARS.has(name);
+/** Scalars whose text is canonical: a value fits iff it reads back as the same text. */
+const canonical = (name: string) => INTEGERS.has(name) || name === "BOOLEAN";
+const other = (name: string) => typed(name) && !canonical(name);
+
+/** SQL turning `x` (read with `textStructure(t)`) into a value of type `t`. */
+export function typedSql(x: string, t: TypeTree): string {
+  return hasScalar(t, typed) ? `TRY_CAST(${x} AS ${duckType(t)})` : x;
+}
+
+/** Per-value checks of the scalars `test` picks: present as text, but no value of the type. */
+function leafChecks(x: string, t: TypeTree, depth: number): string | undefined {
+  if (!hasScalar(t, other)) return undefined;
+  switch (t.kind) {
+    case "scalar":
+      return `(${x} IS NOT NULL AND TRY_CAST(${x} AS ${t.name}) IS NULL)`;
+    case "list": {
+      const e = `__e${depth}`;
+      return `coalesce(list_bool_or(list_transform(${x}, ${e} -> ${
+        leafChecks(e, t.of, depth + 1)
+      })), false)`;
+    }
+    case "struct": {
+      const parts = t.fields
+        .map(([k, f]) => leafChecks(`struct_extract(${x}, ${quoteSqlString(k)})`, f, depth))
+        .filter((p): p is string => p !== undefined);
+      return parts.length ? `(${parts.join(" OR ")})` : undefined;
+    }
+    case "map":
+      return undefined;
+  }
+}
+
+/**
+ * SQL that is true where a value under `x` (read with `textStructure(t)`) is present but does
+ * not convert to its type in `t`, at any depth; `undefined` when nothing can misfit. Integers
+ * and booleans are checked all at once, by reading the converted value back as text (a value
+ * that fits reads back the same: `5`, `true`; `"1.2K"`, `5.5` or `1` for a boolean do not);
+ * other typed scalars (DOUBLE, TIMESTAMP, …) one by one.
+ */
+export function misfitSql(x: string, t: TypeTree): string | undefined {
+  const parts = canonicalChecks(x, t);
+  const each = leafChecks(x, t, 0);
+  if (each) parts.push(each);
+  return parts.length ? parts.join(" OR ") : undefined;
+}
+
+/** Read-back checks of integers and booleans, on the smallest parts of `x` that hold them. */
+function canonicalChecks(x: string, t: TypeTree): string[] {
+  if (!hasScalar(t, canonical)) return [];
+  if (t.kind === "struct" && hasScalar(t, (n) => !canonical(n))) {
+    // Mixed fields: check each field apart, so text fields are not copied for nothing.
+    return t.fields.flatMap(([k, f]) =>
+      canonicalChecks(`struct_extract(${x}, ${quoteSqlString(k)})`, f)
+    );
+  }
+  const text = duckType(asText(t, typed));
+  const loose = hasScalar(t, other)
+    ? `TRY_CAST(TRY_CAST(${x} AS ${duckType(asText(t, canonical))}) AS ${text})`
+    : x;
+  return [`(${loose} IS DISTINCT FROM TRY_CAST(${typedSql(x, t)} AS ${text}))`];
+}
+
+function quoteSqlString(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}
+
+/** The field paths of `b` that `a` lacks (`data.geo`, `items[].kind`), for messages. */
+export function newFields(a: TypeTree, b: TypeTree, prefix = ""): string[] {
+  if (a.kind === "struct" && b.kind === "struct") {
+    return b.fields.flatMap(([k, t]) => {
+      const have = a.fields.find(([k2]) => k2 === k);
+      const path = prefix ? `${prefix}.${k}` : k;
+      return have ? newFields(have[1], t, path) : [path];
+    });
+  }
+  if (a.kind === "list" && b.kind === "list") return newFields(a.of, b.of, `${prefix}[]`);
+  return [];
+}
