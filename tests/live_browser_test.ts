@@ -1,7 +1,8 @@
 /**
  * The live dashboard in a real browser (headless Chromium): a continuous replay with
  * `--serve` on a free loopback port; the page's table counts rise at least twice and a newly
- * scored tweet appears without a reload; after SIGTERM the page says the pipeline stopped.
+ * scored tweet appears without a reload; after SIGTERM the page says the pipeline stopped and
+ * shows the word cloud of the tweets scored.
  * A screenshot is saved to out/test/live-dashboard.png.
  */
 import assert from "node:assert/strict";
@@ -152,6 +153,8 @@ Deno.test({
         timeout: 30_000,
       });
       assert.equal(await page.$eval("#state", (el) => el.textContent), "stopped");
+      const words = await page.$$eval("#words svg text", (els) => els.length);
+      assert.ok(words > 0, "the word cloud has words");
       await page.waitForFunction(
         () => document.getElementById("connection")?.textContent?.includes("stopped"),
         { timeout: 10_000 },

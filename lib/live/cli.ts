@@ -21,8 +21,8 @@ import {
   readRecentTexts,
   readSentimentMix,
   readTableCounts,
-  wordCounts,
 } from "./snapshot.ts";
+import { wordCloud, wordCounts } from "../viz/wordcloud.ts";
 import { type ContinuousResult, runContinuous } from "./continuous.ts";
 import { DEFAULT_LIVE_RATE, DEFAULT_TRIGGER_MS } from "./help.ts";
 
@@ -73,6 +73,7 @@ export async function staticSnapshot(
       latest: 0,
     });
     page.latest = await readLatestScored(conn);
+    const texts = await readRecentTexts(conn);
     page.pipeline = basename(pipeline.file);
     return {
       version: 1,
@@ -95,7 +96,8 @@ export async function staticSnapshot(
       })),
       perMinute: await readPerMinute(conn),
       sentimentMix: await readSentimentMix(conn),
-      words: wordCounts(await readRecentTexts(conn)),
+      words: wordCounts(texts),
+      cloud: wordCloud(texts, { width: 900, height: 300 }),
       freshness: {},
       waiting: 0,
       page,

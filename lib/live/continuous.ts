@@ -37,8 +37,8 @@ import {
   readSentimentMix,
   readTableCounts,
   type RunState,
-  wordCounts,
 } from "./snapshot.ts";
+import { wordCloud, wordCounts } from "../viz/wordcloud.ts";
 import { DEFAULT_TRIGGER_MS } from "./help.ts";
 import { TriggerLoop } from "./trigger.ts";
 
@@ -160,6 +160,7 @@ export async function runContinuous(options: ContinuousOptions): Promise<Continu
   let last: CycleSummary | undefined;
   let lastLatencies: LatencyStats | undefined;
   let words: LiveSnapshot["words"] = [];
+  let cloud: string | undefined;
   let expectations: LiveSnapshot["expectations"] = [];
   let snapshot: LiveSnapshot | undefined;
 
@@ -185,7 +186,10 @@ export async function runContinuous(options: ContinuousOptions): Promise<Continu
     }));
     data.page.latest = data.latest;
     data.page.pipeline = basename(pipeline.file);
-    if (data.texts) words = wordCounts(data.texts);
+    if (data.texts) {
+      words = wordCounts(data.texts);
+      cloud = wordCloud(data.texts, { width: 900, height: 300 });
+    }
     const newest = tracker.newestScored;
     const seconds = (Date.now() - t0) / 1000;
     snapshot = {
@@ -206,6 +210,7 @@ export async function runContinuous(options: ContinuousOptions): Promise<Continu
       perMinute: data.perMinute,
       sentimentMix: data.sentimentMix,
       words,
+      cloud,
       freshness: {
         newestArrivedAt: newest?.arrivedAt,
         newestCommittedAt: newest?.committedAt,
@@ -332,7 +337,7 @@ export async function runContinuous(options: ContinuousOptions): Promise<Continu
         `${updateSeconds.toFixed(2)} s + ${scoringSeconds.toFixed(2)} s` +
         (lastLatencies?.count ? `, freshness p95 ${(lastLatencies.p95 / 1000).toFixed(2)} s` : ""),
     );
-    void publish(cycles % wordsEvery === 1 || wordsEvery === 1);
+    void publish(cycles % wordsEvery === 1 || wordsEvery === 1 || words.length === 0);
   };
 
   const stop = new AbortController();

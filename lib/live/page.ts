@@ -87,16 +87,8 @@ function expectationsOverTime(s: LiveSnapshot): string {
   });
 }
 
-function wordList(s: LiveSnapshot): string {
-  if (!s.words.length) return empty("No words yet.");
-  const max = s.words[0].count;
-  return `<p class="words">${
-    s.words.map((w) =>
-      `<span style="font-size:${(0.8 + 1.6 * (w.count / max)).toFixed(2)}em" title="${w.count}">${
-        escapeHtml(w.word)
-      }</span>`
-    ).join(" ")
-  }</p>`;
+function cloudSection(s: LiveSnapshot): string {
+  return s.cloud ?? empty("No words yet.");
 }
 
 function statusSection(s: LiveSnapshot): string {
@@ -166,7 +158,7 @@ export function dashboardSections(s: LiveSnapshot): PageSection[] {
     },
     own("quality"),
     own("events"),
-    { id: "words", title: "Words in recent tweets", html: wordList(s) },
+    { id: "words", title: "Words in recent tweets", html: cloudSection(s) },
     own("settings"),
   ];
 }
@@ -194,7 +186,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 .state.running{background:#2ca02c}.state.starting,.state.stopping{background:#e6a700}
 .state.stopped,.state.not-running{background:#666}
 .empty{color:#666;font-style:italic}.error{color:#b00}
-.words span{margin:0 .25em;line-height:1.6}`;
+`;
 
 /** The SSE payload of a snapshot: its version, state, publication time and rendered content. */
 export function dashboardPayload(s: LiveSnapshot): string {

@@ -65,8 +65,10 @@ export interface LiveSnapshot {
   perMinute: { minute: number; lang: string; count: number }[];
   /** Scored tweets per minute of scoring and label (the last 30 minutes). */
   sentimentMix: { minute: number; label: string; count: number }[];
-  /** Word counts for the word cloud (refreshed every few cycles). */
+  /** Word counts of recent scored tweets (refreshed every few cycles). */
   words: { word: string; count: number }[];
+  /** Their word cloud (an `<svg>`, laid out by lib/viz/wordcloud.ts when the words refresh). */
+  cloud?: string;
   freshness: {
     /** Arrival of the newest event that has its sentiment row (epoch ms). */
     newestArrivedAt?: number;
@@ -169,25 +171,4 @@ export async function readRecentTexts(conn: DuckDBConnection, limit = 2000): Pro
      group by s.id`,
   );
   return rows.map((r) => String(r.text ?? ""));
-}
-
-const STOP = new Set(
-  ("a an and are as at be but by can do for from has have i if in is it its just me my no not " +
-    "of on or our rt so that the their them there they this to too up us was we were what " +
-    "when which who will with you your it's i'm don't").split(" "),
-);
-
-/** Word counts of `texts`: lower-cased words and #hashtags, stop words, URLs and @names out. */
-export function wordCounts(texts: string[], top = 60): { word: string; count: number }[] {
-  const counts = new Map<string, number>();
-  for (const text of texts) {
-    const clean = text.replace(/https?:\/\/\S+/g, " ").replace(/@\w+/g, " ");
-    for (const m of clean.toLowerCase().matchAll(/#?[\p{L}\p{N}][\p{L}\p{N}'_-]*/gu)) {
-      const w = m[0].replace(/['_-]+$/, "");
-      if (w.length < 3 || STOP.has(w) || /^\d+$/.test(w)) continue;
-      counts.set(w, (counts.get(w) ?? 0) + 1);
-    }
-  }
-  return [...counts].map(([word, count]) => ({ word, count }))
-    .sort((a, b) => b.count - a.count || a.word.localeCompare(b.word)).slice(0, top);
 }
