@@ -9,7 +9,11 @@
  * `DATAFLOW_BENCH_ROUNDS` full runs each (default 2, best reported);
  * `DATAFLOW_BENCH_DIR` is where the generated lake and databases go (default: the
  * system temp folder; 10M tweets take about 6 GB there, removed afterwards);
- * `DATAFLOW_BENCH_PROFILE=1` prints each engine run's phase profile to stderr.
+ * `DATAFLOW_BENCH_PROFILE=1` prints each engine run's phase profile to stderr;
+ * `DATAFLOW_BENCH_PLAIN=0` leaves out the plain `read_json` baseline (saves a run at 10M).
+ * First, from bench/dataflow_sources.ts: 1 MB of pathological lines beside 1 MB of events,
+ * and CSV and Parquet sources beside read_csv / read_parquet
+ * (`DATAFLOW_BENCH_FORMAT_ROWS` rows, default 1M).
  * Each measurement runs in its own process, so each peak RSS is its own.
  * Targets: engine ≤ 1.3× hand-written SQL in time and ≤ 1.5× in peak RSS at every
  * size; cost per tweet flat; full refresh no slower than the first full run;
@@ -20,7 +24,7 @@ import { join } from "node:path";
 import { makeEvents } from "../tools/make-sample.ts";
 import { formatProfile } from "../lib/dataflow/profile.ts";
 import { cpuSeconds, peakRssMiB, report, timed } from "./util.ts";
-import { poisonBench } from "./dataflow_sources.ts";
+import { formatsBench, poisonBench } from "./dataflow_sources.ts";
 
 const SIZES = (Deno.env.get("DATAFLOW_BENCH_SIZES") ?? "100000,1000000").split(",").map(Number);
 const PER_FILE = 10_000;
@@ -28,6 +32,7 @@ const ROUNDS = Number(Deno.env.get("DATAFLOW_BENCH_ROUNDS") ?? 2);
 const SELF = new URL(import.meta.url).pathname;
 const DIR = Deno.env.get("DATAFLOW_BENCH_DIR");
 const PROFILE = Deno.env.get("DATAFLOW_BENCH_PROFILE") === "1";
+const PLAIN = Deno.env.get("DATAFLOW_BENCH_PLAIN") !== "0";
 
 /** The same pipeline written by hand for DuckDB (no checkpoints, no rescue, no event log). */
 function handSql(glob: string, unionByName: boolean): string[] {
@@ -95,7 +100,10 @@ async function measure(
   }).output();
   if (!out.success) throw new Error(`bench child ${mode} failed`);
   const lines = new TextDecoder().decode(out.stdout).trim().split("\n");
-  return JSON.parse(lines.at(-1)!);
+  const result = JSON.parse(lines.at(-1)!);
+  console.error(`# ${mode}: ${JSON.stringify(result)}`);
+  if (mode.startsWith("hand")) await Deno.remove(db).catch(() => {}); // disk, at 10M
+  return result;
 }
 
 async function writeFiles(lake: string, from: number, count: number, day: string) {
@@ -111,6 +119,7 @@ if (Deno.args[0] === "child") {
   await child(Deno.args[1], Deno.args[2], Deno.args[3]);
 } else {
   await poisonBench();
+  await formatsBench(Number(Deno.env.get("DATAFLOW_BENCH_FORMAT_ROWS") ?? 1_000_000));
   for (const n of SIZES) {
     if (DIR) await Deno.mkdir(DIR, { recursive: true });
     const tmp = await Deno.makeTempDir({ dir: DIR, prefix: "tweetlake-dataflow-bench-" });
@@ -125,14 +134,16 @@ if (Deno.args[0] === "child") {
       let db = "";
       for (let round = 0; round < ROUNDS; round++) {
         hands.push(await measure("hand", lake, join(tmp, `hand-${round}.duckdb`)));
-        plains.push(await measure("hand-plain", lake, join(tmp, `plain-${round}.duckdb`)));
+        if (PLAIN) {
+          plains.push(await measure("hand-plain", lake, join(tmp, `plain-${round}.duckdb`)));
+        }
         db = join(tmp, `engine-${round}.duckdb`);
         fulls.push(await measure("update", lake, db));
       }
       const best = <T extends { seconds: number }>(xs: T[]) =>
         xs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
       const hand = best(hands);
-      const plain = best(plains);
+      const plain = plains.length ? best(plains) : undefined;
       const full = best(fulls);
       await writeFiles(lake, n, Math.max(1, Math.round(n / 100)), "2026-11-21");
       const inc = await measure("update", lake, db);
@@ -140,12 +151,14 @@ if (Deno.args[0] === "child") {
       const fields = { tweets: n, files: Math.ceil(n / PER_FILE) };
       const perMillion = (s: number) => +(s / (n / 1e6)).toFixed(2);
       report("dataflow hand-written SQL (full)", { ...fields, ...hand });
-      report("dataflow hand-written SQL without union_by_name (full)", { ...fields, ...plain });
+      if (plain) {
+        report("dataflow hand-written SQL without union_by_name (full)", { ...fields, ...plain });
+      }
       report("dataflow engine full run", {
         ...fields,
         ...full,
         ratio_to_hand: +(full.seconds / hand.seconds).toFixed(2),
-        ratio_to_hand_plain: +(full.seconds / plain.seconds).toFixed(2),
+        ratio_to_hand_plain: plain ? +(full.seconds / plain.seconds).toFixed(2) : undefined,
         cpu_ratio_to_hand: +(full.cpu / hand.cpu).toFixed(2),
         rss_ratio_to_hand: +(full.rss / hand.rss).toFixed(2),
         seconds_per_million: perMillion(full.seconds),

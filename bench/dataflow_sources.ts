@@ -78,3 +78,80 @@ export async function poisonBench(rounds = 3): Promise<void> {
     ratio: +(p / o).toFixed(2),
   });
 }
+
+/** Rows of the format benchmark's files: an order-like table with numbers, text and dates. */
+function tableSql(from: number, count: number): string {
+  return `SELECT i AS order_id, i % 1000 AS customer_id, round((i * 7919 % 100000) / 100, 2) AS amount,
+    'item-' || (i % 500) AS item, DATE '2026-01-01' + (i % 365)::INTEGER AS day
+    FROM range(${from}, ${from + count}) t(i)`;
+}
+
+/**
+ * CSV and Parquet sources beside DuckDB's own `read_csv` / `read_parquet` over the same files
+ * (`rows` rows in 10 files each): the engine's one-table pipeline (checkpoints, schema, rescue)
+ * vs `CREATE TABLE … AS SELECT * FROM read_…` written by hand. Target: ≤ 1.3×.
+ */
+export async function formatsBench(rows: number, rounds = 2): Promise<void> {
+  const { withDb } = await import("../lib/db.ts");
+  const { parsePipeline, runUpdate } = await import("../lib/dataflow/mod.ts");
+  const tmp = await Deno.makeTempDir({ prefix: "tweetlake-formats-bench-" });
+  try {
+    const files = 10;
+    const per = Math.ceil(rows / files);
+    for (const fmt of ["csv", "parquet"]) {
+      await Deno.mkdir(join(tmp, "lake", fmt), { recursive: true });
+      await withDb(":memory:", async (conn) => {
+        for (let k = 0; k < files; k++) {
+          const path = join(tmp, "lake", fmt, `part-${k}.${fmt}`);
+          const opts = fmt === "csv" ? "(FORMAT csv, HEADER true)" : "(FORMAT parquet)";
+          await conn.run(`COPY (${tableSql(k * per, per)}) TO '${path}' ${opts}`);
+        }
+      });
+    }
+    const bytes = async (fmt: string) => {
+      let n = 0;
+      for await (const e of Deno.readDir(join(tmp, "lake", fmt))) {
+        n += (await Deno.stat(join(tmp, "lake", fmt, e.name))).size;
+      }
+      return n;
+    };
+    for (const fmt of ["csv", "parquet"]) {
+      const glob = join(tmp, "lake", fmt, `*.${fmt}`);
+      const hand = fmt === "csv"
+        ? `CREATE TABLE t AS SELECT * FROM read_csv('${glob}', header = true)`
+        : `CREATE TABLE t AS SELECT * FROM read_parquet('${glob}')`;
+      const pipeline = parsePipeline(
+        `CREATE OR REFRESH STREAMING TABLE t AS SELECT * FROM STREAM read_files('${fmt}', ` +
+          `format => '${fmt}'${fmt === "csv" ? ", header => 'true'" : ""});`,
+        "formats.sql",
+      );
+      let bestHand = Infinity;
+      let bestEngine = Infinity;
+      for (let r = 0; r < rounds; r++) {
+        const h = await timed(() =>
+          withDb(join(tmp, `hand-${fmt}-${r}.duckdb`), (conn) => conn.run(hand))
+        );
+        bestHand = Math.min(bestHand, h.seconds);
+        const e = await timed(() =>
+          runUpdate({
+            pipeline,
+            lake: join(tmp, "lake"),
+            db: join(tmp, `engine-${fmt}-${r}.duckdb`),
+            settleSeconds: 0,
+          })
+        );
+        bestEngine = Math.min(bestEngine, e.seconds);
+      }
+      report(`dataflow ${fmt} source vs read_${fmt}`, {
+        rows,
+        files,
+        mib: +((await bytes(fmt)) / MB).toFixed(1),
+        hand_s: +bestHand.toFixed(3),
+        engine_s: +bestEngine.toFixed(3),
+        ratio: +(bestEngine / bestHand).toFixed(2),
+      });
+    }
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+}

@@ -38,5 +38,16 @@ export const DEFAULTS = {
    * MiB of input files the dataflow reads per batch when a dataset appends one
    * source's files (`TWEETLAKE_BATCH_MB`); all batches commit in the update's transaction.
    */
-  batchMiB: Number(Deno.env.get("TWEETLAKE_BATCH_MB") ?? 256),
+  batchMiB: Number(Deno.env.get("TWEETLAKE_BATCH_MB") ?? 128),
+  /**
+   * DuckDB's memory limit for every database the project opens (`TWEETLAKE_DUCKDB_MEMORY`,
+   * a DuckDB size such as `2GB`): past it, large updates spill to the temp folder instead
+   * of growing.
+   */
+  duckdbMemory: Deno.env.get("TWEETLAKE_DUCKDB_MEMORY") ?? "1GB",
+  /**
+   * Where DuckDB spills (`TWEETLAKE_DUCKDB_TEMP`); by default `<database file>.tmp`
+   * beside the database (DuckDB's own default), or the system temp folder for `:memory:`.
+   */
+  duckdbTemp: Deno.env.get("TWEETLAKE_DUCKDB_TEMP"),
 } as const;

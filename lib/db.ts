@@ -5,7 +5,9 @@
  */
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
 import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { DEFAULTS, repoPath } from "./config.ts";
 
 export type { DuckDBConnection };
 
@@ -25,10 +27,37 @@ export class DatabaseBusyError extends Error {
 /** Database files this process keeps open (see {@link holdDb}), by absolute path. */
 const HELD = new Map<string, { instance: DuckDBInstance; holds: number }>();
 
+/** DuckDB settings a database is opened with. */
+export interface DbSettings {
+  /** DuckDB's memory limit (`2GB`, `512MB`); past it, work spills to `tempDirectory`. */
+  memoryLimit: string;
+  /** The folder DuckDB spills to. */
+  tempDirectory: string;
+}
+
+/**
+ * The settings every database is opened with: `DEFAULTS.duckdbMemory` and
+ * `DEFAULTS.duckdbTemp` (by default `<path>.tmp`, as DuckDB's own default).
+ */
+export function dbSettings(path: string): DbSettings {
+  return {
+    memoryLimit: DEFAULTS.duckdbMemory,
+    tempDirectory: DEFAULTS.duckdbTemp
+      ? repoPath(DEFAULTS.duckdbTemp)
+      : path === ":memory:"
+      ? join(tmpdir(), "tweetlake-duckdb.tmp")
+      : `${resolve(path)}.tmp`,
+  };
+}
+
 async function openInstance(path: string): Promise<DuckDBInstance> {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const settings = dbSettings(path);
   try {
-    return await DuckDBInstance.create(path);
+    return await DuckDBInstance.create(path, {
+      memory_limit: settings.memoryLimit,
+      temp_directory: settings.tempDirectory,
+    });
   } catch (e) {
     if (/lock/i.test(String(e))) throw new DatabaseBusyError(path, e);
     throw e;

@@ -4,6 +4,7 @@
  * silver rows, and write charts and an HTML report. Every stage is incremental,
  * so a second run on the same input changes no counts.
  */
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULTS } from "./config.ts";
 import { ident, query, tableExists, withDb } from "./db.ts";
@@ -123,6 +124,7 @@ export async function runPipeline(options: PipelineOptions = {}): Promise<Pipeli
     model: scored.model,
     input: options.input,
     explore: options.explore,
+    exploreCache: join(reportDir, "silver_modes.json"),
   });
   const files: string[] = [];
   for (const [name, markup] of Object.entries(views.charts)) {

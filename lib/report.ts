@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import type { DatasetResult, UpdateResult } from "./dataflow/mod.ts";
-import { compareSilverModes } from "./explore.ts";
+import { cachedSilverModes, compareSilverModes } from "./explore.ts";
 import { labelCounts, sentimentByHour, type SentimentLabel } from "./sentiment/mod.ts";
 import { query, tableExists, withDb } from "./db.ts";
 import {
@@ -116,7 +116,15 @@ export interface ReportViews {
  * bundled sample). Missing tables give empty states, not errors.
  */
 export async function reportViews(
-  options: { db: string; model?: string; input?: string; explore?: boolean },
+  options: {
+    db: string;
+    model?: string;
+    input?: string;
+    /** Run the streaming-vs-batch silver comparison (default true). */
+    explore?: boolean;
+    /** Keep the comparison in this JSON file and reuse it while its inputs are unchanged. */
+    exploreCache?: string;
+  },
 ): Promise<ReportViews> {
   const { db, model } = options;
   const labels = await labelCounts({ db, model }).catch(() => []);
@@ -138,7 +146,11 @@ export async function reportViews(
       ? tableHtml(rows.map((t) => ({ score: t.score.toFixed(3), posts: t.posts, text: t.text })))
       : `<p class="tl-empty">No ${label} posts scored yet.</p>`;
   };
-  const modes = options.explore === false ? [] : await compareSilverModes();
+  const modes = options.explore === false
+    ? []
+    : options.exploreCache
+    ? await cachedSilverModes(options.exploreCache)
+    : await compareSilverModes();
   const charts: Record<string, string> = {
     languages: languagesChart(langs.map((r) => ({ lang: String(r.lang), count: Number(r.count) }))),
     sentiment: sentimentChart(labels),

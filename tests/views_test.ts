@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DEFAULTS } from "../lib/config.ts";
 import { runUpdate } from "../lib/dataflow/mod.ts";
-import { compareSilverModes, silverAsView } from "../lib/explore.ts";
+import { cachedSilverModes, silverAsView } from "../lib/explore.ts";
 import { runPipeline } from "../lib/pipeline.ts";
 import { formatSummary } from "../lib/report.ts";
 import { scoreNew } from "../lib/sentiment/mod.ts";
@@ -99,8 +99,12 @@ Deno.test("views: top texts each once, the original's non-English query, posts b
   }
 });
 
-Deno.test("streaming vs batch silver: the view reads all of bronze again, the stream only what is new", async () => {
-  const rows = await compareSilverModes();
+Deno.test("streaming vs batch silver: the view reads all of bronze again, the stream only what is new; the result is cached", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "tweetlake-modes-" });
+  const pipeline = join(dir, "twitter.sql");
+  await Deno.copyFile(DEFAULTS.pipeline, pipeline);
+  const cache = join(dir, "cache", "silver_modes.json");
+  const rows = await cachedSilverModes(cache, { pipeline });
   const read = (mode: string, update: string) =>
     rows.find((r) => r.mode === mode && r.update === update)!.rowsRead;
   assert.equal(read("streaming table", "update 1"), read("materialized view", "update 1"));
@@ -115,6 +119,15 @@ Deno.test("streaming vs batch silver: the view reads all of bronze again, the st
     "the same silver rows in the end",
   );
   assert.throws(() => silverAsView("CREATE MATERIALIZED VIEW x AS SELECT 1"), /no `CREATE/);
+  // Unchanged inputs: the cached rows come back (marked here to tell them apart).
+  const stored = JSON.parse(await Deno.readTextFile(cache));
+  stored.rows[0].rowsRead = -1;
+  await Deno.writeTextFile(cache, JSON.stringify(stored));
+  assert.equal((await cachedSilverModes(cache, { pipeline }))[0].rowsRead, -1);
+  // A changed pipeline file computes again.
+  await Deno.writeTextFile(pipeline, (await Deno.readTextFile(pipeline)) + "\n-- changed\n");
+  assert.deepEqual(await cachedSilverModes(cache, { pipeline }), rows);
+  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("pipeline --input: flat tweepy tweets land in silver; an input without ids warns with the expected shapes; the summary says this run or total", async () => {

@@ -14,7 +14,10 @@ import { type SourceSpec, sqlString } from "./translate.ts";
 import { significant, type Token } from "./tokens.ts";
 import type { TypeTree } from "./types.ts";
 import { discover } from "./sources/discover.ts";
+import { CSV_FORMAT } from "./sources/csv.ts";
 import { JSON_FORMAT } from "./sources/json.ts";
+import { PARQUET_FORMAT } from "./sources/parquet.ts";
+import { TEXT_FORMAT } from "./sources/text.ts";
 import {
   COMMON_OPTIONS,
   evolutionOf,
@@ -29,6 +32,9 @@ export type { LoadedSource, SourcePlace } from "./sources/source.ts";
 /** The formats `read_files` / `cloud_files` read, by `format` option. */
 export const FORMATS: Record<string, FileFormat> = {
   json: JSON_FORMAT,
+  csv: CSV_FORMAT,
+  parquet: PARQUET_FORMAT,
+  text: TEXT_FORMAT,
 };
 
 /** Formats Databricks reads that this engine does not: an error names them. */
@@ -375,4 +381,26 @@ export function hideMetadata(
     sql: `SELECT * EXCLUDE ("_metadata") FROM (${sql})`,
     columns: columns.filter((c) => c.name !== "_metadata"),
   };
+}
+
+/**
+ * Reads every file of a source (a folder or glob of `spec.path`, in `spec.format` with its
+ * options) into the temp view `name`, with no checkpoint: what a direct file query
+ * (`` SELECT * FROM csv.`path` ``) reads. Drop it with `dropSource`; a lake opened for a path
+ * outside `lake` is closed before returning.
+ */
+export async function readFilesView(
+  conn: DuckDBConnection,
+  lake: Lake,
+  spec: SourceSpec,
+  name: string,
+  place: SourcePlace,
+): Promise<LoadedSource> {
+  const src = sourceLake(lake, spec.path);
+  try {
+    const files = await listInput(src.lake, src.prefix, spec, place);
+    return await loadSource(conn, src.lake, spec, files, undefined, name, place);
+  } finally {
+    if (src.owned) src.lake.close?.();
+  }
 }

@@ -15,6 +15,11 @@ export interface PhaseTiming {
   seconds: number;
   /** Seconds of that spent in DuckDB statements. */
   sqlSeconds: number;
+  /**
+   * CPU seconds (user + system, all threads) the process used in the phase: on a busy
+   * machine a steadier measure of the phase's work than wall time (Linux; NaN elsewhere).
+   */
+  cpuSeconds: number;
   /** Statements run in the phase. */
   statements: number;
   /** Resident memory of the process when the phase ended, MiB (Linux; NaN elsewhere). */
@@ -36,6 +41,15 @@ export interface UpdateProfile {
   slowest: StatementTiming[];
 }
 
+function cpuNow(): number {
+  try {
+    const f = Deno.readTextFileSync("/proc/self/stat").split(") ")[1].split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 function rssMiB(): number {
   try {
     const m = /VmRSS:\s+(\d+)\s+kB/.exec(Deno.readTextFileSync("/proc/self/status"));
@@ -51,12 +65,22 @@ export class Profiler {
   readonly statements: StatementTiming[] = [];
   #current: PhaseTiming | undefined;
   #started = 0;
+  #cpu = 0;
 
   /** Ends the current phase and starts `phase` of `dataset`. */
   phase(dataset: string, phase: string): void {
     this.end();
-    this.#current = { dataset, phase, seconds: 0, sqlSeconds: 0, statements: 0, rssMiB: NaN };
+    this.#current = {
+      dataset,
+      phase,
+      seconds: 0,
+      sqlSeconds: 0,
+      cpuSeconds: 0,
+      statements: 0,
+      rssMiB: NaN,
+    };
     this.#started = performance.now();
+    this.#cpu = cpuNow();
   }
 
   /** Ends the current phase (if any). */
@@ -64,6 +88,7 @@ export class Profiler {
     const p = this.#current;
     if (!p) return;
     p.seconds = (performance.now() - this.#started) / 1000;
+    p.cpuSeconds = +(cpuNow() - this.#cpu).toFixed(2);
     p.rssMiB = rssMiB();
     this.phases.push(p);
     this.#current = undefined;
@@ -118,9 +143,9 @@ export function formatProfile(p: UpdateProfile): string {
   const lines = p.phases.map((x) =>
     `${(x.dataset || "(update)").padEnd(18)} ${x.phase.padEnd(22)} ${
       x.seconds.toFixed(3).padStart(8)
-    } s  sql ${x.sqlSeconds.toFixed(3).padStart(8)} s  ${
-      String(x.statements).padStart(4)
-    } stmts  rss ${String(x.rssMiB).padStart(6)} MiB`
+    } s  cpu ${x.cpuSeconds.toFixed(2).padStart(7)} s  sql ${
+      x.sqlSeconds.toFixed(3).padStart(8)
+    } s  ${String(x.statements).padStart(4)} stmts  rss ${String(x.rssMiB).padStart(6)} MiB`
   );
   lines.push("slowest statements:");
   for (const s of p.slowest.slice(0, 12)) {

@@ -125,7 +125,7 @@ function parseSource(fn: Token, inner: Token[], where: Where): SourceSpec {
   const path = literalValue(positional[0], where);
   if (positional[1]) option("format", literalValue(positional[1], where));
   const format = (options.format ?? "json").toLowerCase();
-  if (format !== "json") fail(`${fn.text}(): only format 'json' is supported, not '${format}'`);
+  // The format and every option are checked by the Autoloader (lib/dataflow/autoloader.ts).
   return { path, format, options, line: fn.line };
 }
 

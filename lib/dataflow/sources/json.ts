@@ -194,7 +194,9 @@ async function loadJson(ctx: SourceContext): Promise<LoadedSource> {
       // A present value of the wrong shape (a number where an object is expected) reads as NULL.
       if (t.kind !== "scalar") {
         reasons.push(
-          `(${field(k)} IS NULL AND coalesce(json_type(line, ${jsonPath([k])}) <> 'NULL', false))`,
+          `CASE WHEN ${field(k)} IS NULL THEN coalesce(json_type(line, ${
+            jsonPath([k])
+          }) <> 'NULL', false) ELSE false END`,
         );
       }
     }

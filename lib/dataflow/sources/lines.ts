@@ -73,9 +73,9 @@ export function latin1(b: Uint8Array): string {
   return out;
 }
 
-function readableLine(b: Uint8Array): boolean {
+function readableLine(b: Uint8Array, controlOk: boolean): boolean {
   if (b.length > MAX_LINE_BYTES) return false;
-  for (let i = 0; i < b.length; i++) {
+  for (let i = 0; !controlOk && i < b.length; i++) {
     const c = b[i];
     if (c < 0x20 && c !== 0x09) return false;
   }
@@ -96,13 +96,15 @@ export function rescuedText(b: Uint8Array): string {
  * Makes every line of the files at local paths `files` available to DuckDB as one relation (see `StagedLines`). Clean
  * files are read by DuckDB's CSV reader as one column; the others are split here and appended to
  * the temp table `<name>_staged`. `keepEmpty`: empty lines are rows too (the text format);
- * otherwise they are skipped, as JSON lines skip them.
+ * otherwise they are skipped, as JSON lines skip them. `controlOk`: a control byte does not
+ * make a line unreadable (text); it does for JSON.
  */
 export async function stageLines(
   conn: DuckDBConnection,
   files: string[],
   name: string,
   keepEmpty = false,
+  controlOk = false,
 ): Promise<StagedLines> {
   const clean: string[] = [];
   const dirty: string[] = [];
@@ -139,7 +141,7 @@ export async function stageLines(
           const line = b.subarray(start, stop);
           start = end + 1;
           if (line.length === 0 && !keepEmpty) continue;
-          const ok = readableLine(line);
+          const ok = readableLine(line, controlOk);
           if (!ok) unreadable++;
           app.appendVarchar(ok ? utf8.decode(line) : rescuedText(line));
           app.appendVarchar(local);
