@@ -28,7 +28,11 @@
  *   carry `_failed_expectations` (every failed expectation), `_update_id` and
  *   `_quarantined_at`.
  * - `TBLPROPERTIES ('tweetlake.dedupeKeys' = 'id')` deduplicates a streaming
- *   table on those columns, within a batch and against rows already written.
+ *   table on those columns, within a batch and against rows already written. It
+ *   is engine-only (`--check --target databricks` says so); the portable way is an
+ *   AUTO CDC flow keyed by those columns (cdc.ts), as pipelines/twitter.sql does.
+ * - AUTO CDC / APPLY CHANGES targets are rewritten per key (cdc.ts); streaming
+ *   reads and stream-stream joins follow streams.ts.
  * - Names (names.ts): `schema.table` / `catalog.schema.table` live in DuckDB schemas (the
  *   catalog part is dropped); unqualified names in the settings' schema, else `main`.
  *   Settings files, `${key}` parameters and `SET` (settings.ts, parse.ts); tables outside
