@@ -30,6 +30,20 @@ import {
   type SourceContext,
 } from "./source.ts";
 
+/** A type with every scalar as VARCHAR (structs and lists kept). */
+function asStrings(t: TypeTree): TypeTree {
+  switch (t.kind) {
+    case "scalar":
+      return t.name === "JSON" ? t : { kind: "scalar", name: "VARCHAR" };
+    case "list":
+      return { kind: "list", of: asStrings(t.of) };
+    case "struct":
+      return { kind: "struct", fields: t.fields.map(([k, f]) => [k, asStrings(f)]) };
+    case "map":
+      return t;
+  }
+}
+
 /** Lines fully scanned for schema inference; larger batches are sampled (plus every top-level key). */
 const FULL_INFERENCE_LINES = 2_000;
 
@@ -167,9 +181,12 @@ async function loadJson(ctx: SourceContext): Promise<LoadedSource> {
   let left: string[] = [];
   if (spec.options.schema) schema = { kind: "struct", fields: hints };
   else {
-    const inferred = rows
+    const typed = !/^false$/i.test(spec.options.infercolumntypes ?? spec.options.inferschema ?? "");
+    const found = rows
       ? await inferSchema(ctx, lines, rows)
       : { kind: "struct" as const, fields: [] };
+    // inferColumnTypes => false: every field a STRING, nested ones too (as Auto Loader does).
+    const inferred = typed ? found : asStrings(found);
     const hinted = (t: TypeTree) => settle(overlay({ kind: "struct", fields: hints }, t));
     ({ schema, left } = evolve(
       ctx,
