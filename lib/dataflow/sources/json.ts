@@ -124,11 +124,14 @@ async function loadJson(ctx: SourceContext): Promise<LoadedSource> {
     `strlen(line) - strlen(replace(replace(line, '{', ''), '[', '')) > ${MAX_JSON_DEPTH} ` +
     `ELSE false END`;
   const parse = `CASE WHEN readable AND NOT suspect THEN try(json_keys(line)) END`;
-  const object = `(starts_with(line, '{') OR starts_with(ltrim(line), '{'))`;
+  // CASE rather than OR here and below: DuckDB evaluates both sides of an OR on every row, and
+  // ltrim / trim copy the whole line.
+  const object =
+    `CASE WHEN starts_with(line, '{') THEN true ELSE starts_with(ltrim(line), '{') END`;
   await conn.run(
     `CREATE OR REPLACE TEMP TABLE ${lines} AS
      SELECT line, filename, line_no, readable, suspect, keys,
-            keys IS NOT NULL AND ${object} AS ok
+            keys IS NOT NULL AND (${object}) AS ok
      FROM (SELECT *, ${parse} AS keys FROM (SELECT *, ${suspect} AS suspect
            FROM (${staged.relation})))`,
   );
@@ -138,7 +141,7 @@ async function loadJson(ctx: SourceContext): Promise<LoadedSource> {
   if (ctx.files.length) {
     const [c] = await query(
       conn,
-      `SELECT count(*) FILTER (WHERE ok OR trim(line) <> '')::BIGINT AS n,
+      `SELECT count(*) FILTER (WHERE CASE WHEN ok THEN true ELSE trim(line) <> '' END)::BIGINT AS n,
               count(*) FILTER (WHERE suspect)::BIGINT AS s FROM ${lines}`,
     );
     rows = Number(c.n);
@@ -152,7 +155,7 @@ async function loadJson(ctx: SourceContext): Promise<LoadedSource> {
             shallow.map((s) => Number(s.r)).join(",")
           })`,
         );
-        await conn.run(`UPDATE ${lines} SET ok = keys IS NOT NULL AND ${object} WHERE NOT ok`);
+        await conn.run(`UPDATE ${lines} SET ok = keys IS NOT NULL AND (${object}) WHERE NOT ok`);
       }
     }
     await conn.run(
@@ -220,7 +223,7 @@ async function loadJson(ctx: SourceContext): Promise<LoadedSource> {
      FROM (SELECT l.line, l.ok, l.keys, ${parsed} AS ${s}, f.*,
              ${lineNumberSql("l", "f.first_row")} AS line_number
            FROM ${lines} l JOIN ${meta} f ON l.filename = f.local_path
-           WHERE l.ok OR trim(l.line) <> '')`,
+           WHERE CASE WHEN l.ok THEN true ELSE trim(l.line) <> '' END)`,
   );
   return { view: name, rows, schema, unreadable };
 }
