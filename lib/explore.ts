@@ -20,17 +20,31 @@ export interface SilverModeRow {
 /**
  * The pipeline's SQL with silver as a materialized view: `CREATE OR REFRESH STREAMING TABLE
  * silver` becomes `CREATE OR REFRESH MATERIALIZED VIEW silver` and its `STREAM(LIVE.x)` reads
- * become `LIVE.x`. Throws if the file has no such silver definition.
+ * become `LIVE.x`. A silver declared without a query and fed by an AUTO CDC flow (as
+ * pipelines/twitter.sql's is) becomes a view over the flow's source that keeps the latest row
+ * per key, as the flow does, and the flow is left out. Throws if the file has no such silver
+ * definition.
  */
 export function silverAsView(sql: string): string {
   const start = sql.search(/CREATE\s+OR\s+REFRESH\s+STREAMING\s+TABLE\s+silver\b/i);
   if (start < 0) throw new Error("silverAsView: no `CREATE OR REFRESH STREAMING TABLE silver`");
   const end = sql.indexOf(";", start);
-  const body = sql.slice(start, end < 0 ? undefined : end)
+  let body = sql.slice(start, end < 0 ? undefined : end)
     .replace(/STREAMING\s+TABLE\s+silver/i, "MATERIALIZED VIEW silver")
     .replace(/STREAM\s*\(\s*(LIVE\.\w+)\s*\)/gi, "$1")
     .replace(/TBLPROPERTIES\s*\([^)]*\)/i, "");
-  return sql.slice(0, start) + body + (end < 0 ? "" : sql.slice(end));
+  let rest = end < 0 ? "" : sql.slice(end);
+  const flow =
+    /CREATE\s+FLOW\s+\w+\s+AS\s+AUTO\s+CDC\s+INTO\s+silver\s+FROM\s+STREAM\s*\(\s*(?:LIVE\.)?(\w+)\s*\)\s+KEYS\s*\(([^)]*)\)[^;]*?SEQUENCE\s+BY\s+struct\s*\(([^)]*)\)[^;]*;/i
+      .exec(rest);
+  if (!/\bAS\s+SELECT\b/i.test(body) && flow) {
+    const [whole, source, keys, seq] = flow;
+    const order = seq.split(",").map((c) => `${c.trim()} DESC`).join(", ");
+    body += `\nAS SELECT * FROM LIVE.${source}\n` +
+      `QUALIFY row_number() OVER (PARTITION BY ${keys.trim()} ORDER BY ${order}) = 1`;
+    rest = rest.replace(whole, "");
+  }
+  return sql.slice(0, start) + body + rest;
 }
 
 /**

@@ -1,8 +1,9 @@
 -- tweetlake: the Delta Live Tables pipeline of the original demo (bronze → silver → languages),
 -- plus what a real pipeline needs: Bluesky Jetstream posts conformed with X posts in silver,
--- deduplication by id, and tweets per hour and language.
+-- deduplication by id (AUTO CDC), and tweets per hour and language.
 -- Runs locally with `deno task dataflow`; stays deployable to Databricks unchanged.
--- Source paths are relative to the lake (a local folder or s3://bucket/prefix).
+-- Source paths begin with ${lake}: the lake the update reads (`--lake`, a local folder or
+-- s3://bucket/prefix) locally; the pipeline configuration on Databricks (databricks.yml).
 
 -- Bronze: raw X API v2 filtered-stream events ({data, includes, matching_rules}), one row per
 -- line, as Autoloader found them; lines that don't parse are kept in _rescued_data. Flat tweets
@@ -13,7 +14,7 @@ COMMENT 'Raw X API v2 events from the lake (raw/x), one row per line'
 AS SELECT *, _metadata.file_path AS _source_file,
   _metadata.file_modification_time AS _ingested_at
 FROM STREAM read_files(
-  'raw/x',
+  '${lake}/raw/x',
   format => 'json',
   schemaHints => 'data STRUCT<id: STRING, text: STRING, lang: STRING, author_id: STRING, created_at: STRING, referenced_tweets: ARRAY<STRUCT<type: STRING, id: STRING>>, geo: STRUCT<place_id: STRING>>, includes STRUCT<places: ARRAY<STRUCT<id: STRING, full_name: STRING, country: STRING, country_code: STRING>>>, id STRING, text STRING, lang STRING, author_id STRING, created_at STRING, referenced_tweets ARRAY<STRUCT<type: STRING, id: STRING>>'
 );
@@ -25,21 +26,16 @@ COMMENT 'Raw Bluesky Jetstream events from the lake (raw/jetstream), one row per
 AS SELECT *, _metadata.file_path AS _source_file,
   _metadata.file_modification_time AS _ingested_at
 FROM STREAM read_files(
-  'raw/jetstream',
+  '${lake}/raw/jetstream',
   format => 'json',
   schemaHints => 'did STRING, time_us BIGINT, kind STRING, commit STRUCT<operation: STRING, collection: STRING, rkey: STRING, record: STRUCT<text: STRING, langs: ARRAY<STRING>, createdAt: STRING, reply: STRUCT<parent: STRUCT<uri: STRING>>, embed: STRUCT<record: STRUCT<uri: STRING>>>>'
 );
 
--- Silver: one row per post in one shape, English only (the original's expectations),
--- deduplicated by id; dropped rows go to silver_quarantine. post_type is post, reply, quote or
--- retweet; place and country come from the tweet's geo.place_id in includes.places.
-CREATE OR REFRESH STREAMING TABLE silver (
-  CONSTRAINT valid_language EXPECT (lang == "en") ON VIOLATION DROP ROW,
-  CONSTRAINT valid_id EXPECT (id IS NOT NULL) ON VIOLATION DROP ROW,
-  CONSTRAINT has_created_at EXPECT (created_at IS NOT NULL)
-)
-COMMENT 'English posts from X and Bluesky, conformed and deduplicated by id'
-TBLPROPERTIES ('tweetlake.dedupeKeys' = 'id')
+-- Posts: X and Bluesky posts conformed to one shape (a view over the two bronze streams; it
+-- stores nothing). post_type is post, reply, quote or retweet; place and country come from the
+-- tweet's geo.place_id in includes.places.
+CREATE TEMPORARY VIEW posts
+COMMENT 'Posts from X and Bluesky in silver''s shape, as they arrive (replays included)'
 AS SELECT
   coalesce(data.id, id) AS id,
   'x' AS source,
@@ -74,6 +70,22 @@ SELECT
 FROM STREAM(LIVE.bronze_jetstream)
 WHERE kind = 'commit' AND commit.operation = 'create'
   AND commit.collection = 'app.bsky.feed.post';
+
+-- Silver: one row per post, English only (the original's expectations; dropped rows go to
+-- silver_quarantine), deduplicated by id with AUTO CDC: a post that arrives again (a replayed
+-- file, a reconnect) updates its row instead of adding one; the latest arrival wins.
+CREATE OR REFRESH STREAMING TABLE silver (
+  CONSTRAINT valid_language EXPECT (lang == "en") ON VIOLATION DROP ROW,
+  CONSTRAINT valid_id EXPECT (id IS NOT NULL) ON VIOLATION DROP ROW,
+  CONSTRAINT has_created_at EXPECT (created_at IS NOT NULL)
+)
+COMMENT 'English posts from X and Bluesky, conformed and deduplicated by id';
+
+CREATE FLOW silver_dedupe AS AUTO CDC INTO silver
+FROM STREAM(posts)
+KEYS (id)
+SEQUENCE BY struct(ingested_at, _source_file)
+STORED AS SCD TYPE 1;
 
 -- Gold, as the original: posts per language over everything bronze received
 -- (an aggregating streaming table: totals stay right across incremental runs).

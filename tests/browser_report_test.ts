@@ -30,7 +30,8 @@ Deno.test("browser: report.html shows charts, word clouds, tables and emoji, wit
     for (const id of ["graph", "quality", "events", "latest", "settings"]) {
       assert.ok(await page.$(`section#${id}`), `section ${id}`);
     }
-    assert.equal((await page.$$(".tl-graph .tl-node")).length, 8, "eight nodes in the graph");
+    // two sources, bronze, bronze_jetstream, the view posts, silver, its quarantine, two gold tables
+    assert.equal((await page.$$(".tl-graph .tl-node")).length, 9, "nine nodes in the graph");
     const words = await page.$$eval(
       ".tl-wordcloud",
       (clouds) =>

@@ -216,6 +216,14 @@ Deno.test("AUTO CDC: clear errors for a missing target, NULL sequence and confli
       e.message,
       /c\.sql:6: dataset users: .*different change events for key \(userId = 1\) at the same sequence value 1/,
     );
+    const scd2 = parsePipeline(
+      RAW + `CREATE OR REFRESH STREAMING TABLE users;
+      APPLY CHANGES INTO users FROM STREAM(changes) KEYS (userId) SEQUENCE BY sequenceNum
+      STORED AS SCD TYPE 2;`,
+      "c2.sql",
+    );
+    const e2 = await runUpdate({ pipeline: scd2, lake: ws.lake, db: ws.db }).catch((x) => x);
+    assert.match(e2.message, /c2\.sql:6: .*different change events for key \(userId = 1\)/);
     await writeLakeFile(ws.lake, "cdc/1.json", lines([[1, "a", "x", "INSERT", null]]));
     const n = await runUpdate({ pipeline, lake: ws.lake, db: ws.db }).catch((x) => x);
     assert.match(n.message, /1 change event\(s\) have a NULL SEQUENCE BY value/);
@@ -331,6 +339,8 @@ Deno.test("AUTO CDC: any split of a random feed into updates, and a full refresh
     try {
       const feed = randomFeed(seed);
       const r = rng(seed * 7919);
+      // An update before any change has arrived creates the (empty) tables.
+      await runUpdate({ pipeline, lake: ws.lake, db: ws.db });
       let start = 0;
       let file = 0;
       while (start < feed.length) {

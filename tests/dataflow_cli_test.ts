@@ -52,7 +52,7 @@ Deno.test("cli: a run prints rows and expectation counts per dataset; dry run wr
     assert.equal(l.code, 0);
     assert.match(
       l.out,
-      /^silver \[streaming table\].*◄── bronze \(stream\), bronze_jetstream \(stream\)$/m,
+      /^silver \[streaming table\].*◄── posts \(stream\)$/m,
     );
     const usage = await run(["--bogus"]);
     assert.equal(usage.code, 2);

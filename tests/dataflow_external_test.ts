@@ -8,7 +8,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { query, withDb } from "../lib/db.ts";
-import { parsePipeline, runUpdate, UpdateError } from "../lib/dataflow/mod.ts";
+import {
+  lineage,
+  lineageText,
+  parsePipeline,
+  runUpdate,
+  UpdateError,
+} from "../lib/dataflow/mod.ts";
 import { deltaSnapshot } from "../lib/dataflow/sources/delta.ts";
 import { tableMapping } from "../lib/dataflow/settings.ts";
 import { workspace, writeLakeFile } from "./fixtures/dataflow/support.ts";
@@ -40,6 +46,10 @@ SELECT * FROM STREAM(main.crm.customers);`,
           tableMapping("zones", "json:data/zones", "settings.yml", ws.dir),
         ],
       },
+    );
+    assert.match(
+      lineageText(lineage(pipeline)),
+      /fares \[materialized view\]\s+◄── samples\.nyctaxi\.trips \(parquet files outside the pipeline\), zones \(json files outside the pipeline\)/,
     );
     const first = await runUpdate({ pipeline, lake: ws.lake, db: ws.db });
     assert.deepEqual(first.datasets.map((d) => [d.name, d.rowsWritten]), [

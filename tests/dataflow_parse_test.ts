@@ -188,12 +188,13 @@ Deno.test("graph: lineage of the real pipeline, as nodes/edges and as text", asy
   for (const id of ["bronze", "bronze_jetstream", "silver", "silver_quarantine", "languages"]) {
     assert.ok(ids.includes(id), id);
   }
-  assert.ok(g.edges.some((e) => e.from === "bronze" && e.to === "silver" && e.stream));
+  assert.ok(g.edges.some((e) => e.from === "bronze" && e.to === "posts" && e.stream));
+  assert.ok(g.edges.some((e) => e.from === "posts" && e.to === "silver" && e.stream));
   assert.ok(g.edges.some((e) => e.from === "files:raw/x" && e.to === "bronze"));
   const text = lineageText(g);
   assert.match(
     text,
-    /^silver \[streaming table\] \{valid_language:drop, valid_id:drop.*◄── bronze \(stream\)/m,
+    /^silver \[streaming table\] \{valid_language:drop, valid_id:drop.*◄── posts \(stream\)$/m,
   );
 });
 

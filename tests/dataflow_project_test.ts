@@ -215,3 +215,21 @@ Deno.test("settings: a pipeline JSON with notebook and file libraries, and --con
     await ws.remove();
   }
 });
+
+Deno.test("settings: spark.sql.ansi.enabled from SET reaches the queries (legacy casts give NULL)", async () => {
+  const ws = await workspace();
+  try {
+    const sql = "CREATE MATERIALIZED VIEW m AS SELECT cast('x' AS INT) AS v";
+    const legacy = parsePipeline(`SET spark.sql.ansi.enabled = false;\n${sql}`, "legacy.sql");
+    await runUpdate({ pipeline: legacy, lake: ws.lake, db: ws.db });
+    assert.deepEqual(await withDb(ws.db, (conn) => query(conn, "SELECT v FROM m")), [{ v: null }]);
+    const ansi = parsePipeline(sql, "ansi.sql");
+    const e = await runUpdate({ pipeline: ansi, lake: ws.lake, db: ws.db }).catch((x) => x);
+    assert.match(
+      String(e?.message),
+      /ansi\.sql:1: dataset m: .*CAST_INVALID_INPUT|ansi\.sql:1: dataset m: .*convert/i,
+    );
+  } finally {
+    await ws.remove();
+  }
+});

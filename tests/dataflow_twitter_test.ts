@@ -4,6 +4,8 @@
  * dry run.
  */
 import { DEFAULTS } from "../lib/config.ts";
+import { scoreNew } from "../lib/sentiment/mod.ts";
+import { keywordClassifier } from "./fixtures/sentiment/helpers.ts";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { query, withDb } from "../lib/db.ts";
@@ -85,7 +87,7 @@ Deno.test("twitter.sql: sample through bronze → silver → gold; a rerun chang
   }
 });
 
-Deno.test("twitter.sql: Jetstream posts conform into silver; replayed duplicates are dropped by id", async () => {
+Deno.test("twitter.sql: Jetstream posts conform into silver; replayed posts update their row by id (AUTO CDC)", async () => {
   const ws = await workspace();
   try {
     await copySample(ws.lake);
@@ -98,11 +100,20 @@ Deno.test("twitter.sql: Jetstream posts conform into silver; replayed duplicates
       "raw/jetstream/date=2026-11-20/0001.ndjson",
       await Deno.readTextFile(`${FIXTURES}jetstream/events.ndjson`),
     );
+    const before = (await counts(ws.db, ["silver"])).silver;
     const r = await runUpdate({ pipeline: DEFAULTS.pipeline, lake: ws.lake, db: ws.db });
     const silver = r.datasets.find((d) => d.name === "silver")!;
-    assert.ok(silver.rowsDuplicate > 0, "the replayed English posts are duplicates");
-    assert.equal(silver.rowsWritten, 2, "only the two English Bluesky posts are new");
+    // The replayed English posts match ids silver has: each updates its row (the latest arrival
+    // wins), and only the two English Bluesky posts add rows.
+    assert.equal(silver.rowsDuplicate, silver.rowsWritten - 2, "the replayed posts are duplicates");
+    assert.ok(silver.rowsDuplicate > 0);
+    assert.equal((await counts(ws.db, ["silver"])).silver, before + 2);
     await withDb(ws.db, async (conn) => {
+      const replayed = await query(
+        conn,
+        "SELECT count(*) AS n FROM silver WHERE _source_file LIKE '%replay-0001.ndjson'",
+      );
+      assert.equal(Number(replayed[0].n), silver.rowsDuplicate);
       const dup = await query(conn, "SELECT count(*) - count(DISTINCT id) AS d FROM silver");
       assert.equal(dup[0].d, 0);
       const bsky = await query(
@@ -180,6 +191,41 @@ Deno.test("twitter.sql: full refresh of silver recomputes it and its readers; dr
     await withDb(ws.db, async (conn) => {
       const log = await readEventLog(conn);
       assert.equal(log.length, 5 * 3, "dry runs leave no event log rows");
+    });
+  } finally {
+    await ws.remove();
+  }
+});
+
+Deno.test("twitter.sql → sentiment: after a replay updates silver rows, scoring sees each new row once", async () => {
+  const ws = await workspace();
+  try {
+    await copySample(ws.lake);
+    await runUpdate({ pipeline: DEFAULTS.pipeline, lake: ws.lake, db: ws.db });
+    const c = keywordClassifier();
+    const first = await scoreNew({ db: ws.db, classifier: c });
+    const scored = new Set(c.seen);
+    assert.equal(first.scored, c.seen.length);
+    assert.ok(first.scored > 0);
+    // The whole sample again (its rows updated in place by AUTO CDC) plus two new Bluesky posts.
+    const sample = await Deno.readTextFile(`${ws.lake}/raw/x/date=2026-11-20/sample-01.ndjson`);
+    await writeLakeFile(ws.lake, "raw/x/date=2026-11-21/replay-0001.ndjson", sample);
+    await writeLakeFile(
+      ws.lake,
+      "raw/jetstream/date=2026-11-20/0001.ndjson",
+      await Deno.readTextFile(`${FIXTURES}jetstream/events.ndjson`),
+    );
+    await runUpdate({ pipeline: DEFAULTS.pipeline, lake: ws.lake, db: ws.db });
+    const seenBefore = c.seen.length;
+    const second = await scoreNew({ db: ws.db, classifier: c });
+    assert.equal(second.scored, 2, "only the two new posts are scored");
+    assert.ok(c.seen.slice(seenBefore).every((t) => !scored.has(t)));
+    await withDb(ws.db, async (conn) => {
+      const [{ n, d }] = await query(
+        conn,
+        "SELECT count(*) AS n, count(DISTINCT id) AS d FROM sentiment",
+      );
+      assert.equal(Number(n), Number(d), "one score per post");
     });
   } finally {
     await ws.remove();

@@ -44,6 +44,8 @@ export interface CdcResult {
   rowsWritten: number;
   /** Change events in the batch. */
   events: number;
+  /** Change events whose key the table already had, or that repeat a key of the batch. */
+  rowsDuplicate: number;
 }
 
 const lower = (s: string) => s.toLowerCase();
@@ -113,7 +115,7 @@ export async function applyCdc(
   // 1. This batch's events.
   try {
     await conn.run(
-      `CREATE OR REPLACE TEMP TABLE __cdc_new AS SELECT ${
+      `CREATE OR REPLACE TEMP VIEW __cdc_new AS SELECT ${
         columns.map(q).join(", ")
       }, ${seq} AS __seq, ${del} AS __del, ${trunc} AS __trunc FROM ${batch}`,
     );
@@ -138,9 +140,8 @@ export async function applyCdc(
   if (!stateExists) await conn.run(`CREATE TABLE ${state} AS SELECT * FROM __cdc_new LIMIT 0`);
   else await widen(conn, state, await describeColumns(conn, "__cdc_new"));
   const targetExists = await relationExists(conn, d);
-  const fresh = !targetExists && !stateExists;
   const all = truncated;
-  const retained = await count(conn, `SELECT count(*) FROM ${state}`);
+  const retained = stateExists ? await count(conn, `SELECT count(*) FROM ${state}`) : 0;
   let events_ = "__cdc_new";
   if (retained > 0) {
     if (!all) {
@@ -157,129 +158,165 @@ export async function applyCdc(
       ${old} UNION ALL BY NAME SELECT * FROM __cdc_new`);
     events_ = "__cdc_ev";
   }
-  const t = await count(conn, `SELECT count(*) FROM ${events_} WHERE __trunc`) > 0;
+  const t = retained > 0
+    ? await count(conn, `SELECT count(*) FROM ${events_} WHERE __trunc`) > 0
+    : truncated;
   const cut = t ? `AND __seq > (SELECT max(__seq) FROM ${events_} WHERE __trunc)` : "";
 
-  // 3. Recompute: the target rows of those keys, and the events to keep.
-  // The relations holding the new target rows and the events to retain.
-  let rowsRel = "__cdc_rows";
-  let keepRel = "__cdc_keep";
-  const compute = async (ev: string): Promise<boolean> => {
-    const live = `(SELECT * FROM ${ev} WHERE NOT __trunc ${cut})`;
-    if (flow.scdType === 1 && ignoreNull.size === 0) {
-      await conn.run(`CREATE OR REPLACE TEMP TABLE __cdc_keep AS
-        SELECT * EXCLUDE (__n, __rn), __n = __seq AS __tie FROM (
-          SELECT *, lead(__seq) OVER w AS __n, row_number() OVER w AS __rn FROM ${live}
-          WINDOW w AS (PARTITION BY ${keyList} ORDER BY __seq DESC, __del DESC)
-          QUALIFY __rn = 1)`);
-      rowsRel = `(SELECT ${columns.map(q).join(", ")} FROM __cdc_keep WHERE NOT __del)`;
-      keepRel = "(SELECT * EXCLUDE (__tie) FROM __cdc_keep)";
-      return await count(conn, "SELECT count(*) FROM __cdc_keep WHERE __tie") > 0;
-    }
-    if (flow.scdType === 1) {
-      await conn.run(`CREATE OR REPLACE TEMP TABLE __cdc_keep AS
-        SELECT * EXCLUDE (__last_del) FROM (
-          SELECT *, max(CASE WHEN __del THEN __seq END) OVER (PARTITION BY ${keyList}) AS __last_del
-          FROM ${live}) WHERE __last_del IS NULL OR __seq >= __last_del`);
-      const agg = columns.map((c) =>
-        keys.includes(c)
-          ? q(c)
-          : `${ignoreNull.has(c) ? "arg_max" : "arg_max_null"}(${q(c)}, __seq) AS ${q(c)}`
-      );
-      await conn.run(`CREATE OR REPLACE TEMP TABLE __cdc_rows AS
-        SELECT ${agg.join(", ")} FROM __cdc_keep WHERE NOT __del
-          AND NOT EXISTS (SELECT 1 FROM __cdc_keep __d WHERE __d.__del AND ${
-        keys.map((k) => `__d.${q(k)} = __cdc_keep.${q(k)}`).join(" AND ")
-      } AND __d.__seq >= __cdc_keep.__seq)
-        GROUP BY ${keyList}`);
-      const [{ ties }] = await query(
-        conn,
-        `SELECT count(*) AS ties FROM (SELECT 1 FROM __cdc_keep GROUP BY ${keyList}, __seq
-         HAVING count(*) > 1)`,
-      );
-      return Number(ties) > 0;
-    }
-    // SCD type 2: versions open when a tracked column changes (or after a delete).
-    keepRel = live;
-    let evs = live;
-    if (ignoreNull.size) {
-      evs = `(SELECT * REPLACE (${
-        [...ignoreNull].map((c) =>
-          `last_value(${q(c)} IGNORE NULLS) OVER (PARTITION BY ${keyList}, __seg ORDER BY __seq
-           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ${q(c)}`
-        ).join(", ")
-      }) FROM (SELECT *, coalesce(sum(__del::INT) OVER (PARTITION BY ${keyList} ORDER BY __seq
-        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS __seg FROM ${live}))`;
-    }
-    const tr = tracked.length ? `row(${tracked.map(q).join(", ")})` : "NULL";
-    await conn.run(`CREATE OR REPLACE TEMP TABLE __cdc_rows AS
-      WITH a AS (
-        SELECT *, lag(__del) OVER w AS __pdel, lag(${tr}) OVER w AS __ptr,
-          lead(__seq) OVER w AS __next
-        FROM ${evs} WINDOW w AS (PARTITION BY ${keyList} ORDER BY __seq, __del)),
-      b AS (
-        SELECT *, sum(CASE WHEN __del THEN 0 WHEN __pdel IS NULL OR __pdel
-            OR ${tr} IS DISTINCT FROM __ptr THEN 1 ELSE 0 END)
-          OVER (PARTITION BY ${keyList} ORDER BY __seq, __del
-            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS __ver
-        FROM a)
-      SELECT ${
-      [
-        ...columns.map((c) =>
-          keys.includes(c)
-            ? q(c)
-            : `arg_max_null(${q(c)}, __seq) FILTER (WHERE NOT __del) AS ${q(c)}`
-        ),
-        "min(__seq) FILTER (WHERE NOT __del) AS __START_AT",
-        "arg_max_null(__next, __seq) FILTER (WHERE NOT __del) AS __END_AT",
-        "bool_or(__next = __seq) AS __tie",
-      ].join(", ")
-    }
-      FROM b GROUP BY ${keyList}, __ver HAVING count(*) FILTER (WHERE NOT __del) > 0`);
-    rowsRel = "(SELECT * EXCLUDE (__tie) FROM __cdc_rows)";
-    return await count(conn, "SELECT count(*) FROM __cdc_rows WHERE __tie") > 0;
+  // 3. Recompute the touched keys: their target rows, and the events to retain. Identical
+  // duplicate events count once; different events at one sequence value are an error.
+  const live = (ev: string) => `(SELECT * FROM ${ev} WHERE NOT __trunc ${cut})`;
+  const target = relation(d);
+  const direct = !targetExists && !d.columns.length; // a new table: written in one statement
+  const rowsTable = direct ? target : "__cdc_rows";
+  const materialize = async (rows: string) => {
+    if (direct) {
+      await ensureSchema(conn, d);
+      await conn.run(`CREATE OR REPLACE TABLE ${target} AS ${rows}`);
+    } else await conn.run(`CREATE OR REPLACE TEMP TABLE __cdc_rows AS ${rows}`);
   };
-  if (await compute(events_)) {
-    // Identical duplicate events count once; different events at one sequence value are an error.
-    await conn.run(`CREATE OR REPLACE TEMP TABLE __cdc_dedup AS SELECT DISTINCT * FROM ${events_}`);
-    if (await compute("__cdc_dedup")) {
-      const [x] = await query(
+  const tieError = async (ev: string): Promise<never> => {
+    const [x] = await query(
+      conn,
+      `SELECT ${keyList}, __seq::VARCHAR AS __s FROM ${live(ev)}
+       GROUP BY ALL HAVING count(*) > 1 LIMIT 1`,
+    );
+    return fail(
+      `different change events for key (${
+        keys.map((k) => `${k} = ${JSON.stringify(x[k], bigintJson)}`).join(", ")
+      }) at the same sequence value ${x.__s}; SEQUENCE BY must order them`,
+    );
+  };
+  const dedupe = async (ev: string): Promise<string> => {
+    await conn.run(`CREATE OR REPLACE TEMP TABLE __cdc_dedup AS SELECT DISTINCT * FROM ${ev}`);
+    return "__cdc_dedup";
+  };
+  let keep: string;
+  if (flow.scdType === 1 && ignoreNull.size === 0) {
+    // SCD 1: the latest event per key (a delete kept as a tombstone).
+    const latest = async (ev: string): Promise<boolean> => {
+      await conn.run(`CREATE OR REPLACE TEMP TABLE __cdc_keep AS SELECT * FROM ${live(ev)}
+        QUALIFY row_number() OVER (PARTITION BY ${keyList} ORDER BY __seq DESC, __del DESC) = 1`);
+      // A tie: more events are at their key's latest sequence value than there are keys.
+      const atLatest = await count(
         conn,
-        `SELECT ${keyList}, __seq::VARCHAR AS __s FROM __cdc_dedup WHERE NOT __trunc
-         GROUP BY ALL HAVING count(*) > 1 LIMIT 1`,
+        `SELECT count(*) FROM ${live(ev)} __e JOIN __cdc_keep __k USING (${keyList})
+         WHERE __e.__seq = __k.__seq`,
       );
-      fail(
-        `different change events for key (${
-          keys.map((k) => `${k} = ${JSON.stringify(x[k], bigintJson)}`).join(", ")
-        }) at the same sequence value ${x.__s}; SEQUENCE BY must order them`,
-      );
-    }
+      return atLatest > await count(conn, "SELECT count(*) FROM __cdc_keep");
+    };
+    if (await latest(events_) && await latest(await dedupe(events_))) await tieError("__cdc_dedup");
+    await materialize(`SELECT ${columns.map(q).join(", ")} FROM __cdc_keep WHERE NOT __del`);
+    keep = "__cdc_keep";
+  } else if (flow.scdType === 1) {
+    // IGNORE NULL UPDATES: the events since each key's last delete; a null keeps the value before.
+    let ev = events_;
+    const ties = async (e: string) =>
+      await count(
+        conn,
+        `SELECT count(*) FROM (SELECT 1 FROM ${live(e)} GROUP BY ${keyList}, __seq
+         HAVING count(*) > 1)`,
+      ) > 0;
+    if (await ties(ev) && await ties(ev = await dedupe(ev))) await tieError(ev);
+    await conn.run(`CREATE OR REPLACE TEMP TABLE __cdc_keep AS
+      SELECT * EXCLUDE (__last_del) FROM (
+        SELECT *, max(CASE WHEN __del THEN __seq END) OVER (PARTITION BY ${keyList}) AS __last_del
+        FROM ${live(ev)}) WHERE __last_del IS NULL OR __seq >= __last_del`);
+    const agg = columns.map((c) =>
+      keys.includes(c)
+        ? q(c)
+        : `${ignoreNull.has(c) ? "arg_max" : "arg_max_null"}(${q(c)}, __seq) AS ${q(c)}`
+    );
+    await materialize(`SELECT ${agg.join(", ")} FROM __cdc_keep WHERE NOT __del
+        AND NOT EXISTS (SELECT 1 FROM __cdc_keep __d WHERE __d.__del AND ${
+      keys.map((k) => `__d.${q(k)} = __cdc_keep.${q(k)}`).join(" AND ")
+    } AND __d.__seq >= __cdc_keep.__seq)
+      GROUP BY ${keyList}`);
+    keep = "__cdc_keep";
+  } else {
+    // SCD type 2: versions open when a tracked column changes (or after a delete). Ties show
+    // as an event whose next event has the same sequence value (__tie), checked after writing.
+    const versions = (ev: string) => {
+      let evs = live(ev);
+      if (ignoreNull.size) {
+        evs = `(SELECT * REPLACE (${
+          [...ignoreNull].map((c) =>
+            `last_value(${q(c)} IGNORE NULLS) OVER (PARTITION BY ${keyList}, __seg ORDER BY __seq
+             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ${q(c)}`
+          ).join(", ")
+        }) FROM (SELECT *, coalesce(sum(__del::INT) OVER (PARTITION BY ${keyList} ORDER BY __seq
+          ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS __seg FROM ${live(ev)}))`;
+      }
+      const tr = tracked.length ? `row(${tracked.map(q).join(", ")})` : "NULL";
+      return `WITH a AS (
+          SELECT *, lag(__del) OVER w AS __pdel, lag(${tr}) OVER w AS __ptr,
+            lead(__seq) OVER w AS __next
+          FROM ${evs} WINDOW w AS (PARTITION BY ${keyList} ORDER BY __seq)),
+        b AS (
+          SELECT *, sum(CASE WHEN __del THEN 0 WHEN __pdel IS NULL OR __pdel
+              OR ${tr} IS DISTINCT FROM __ptr THEN 1 ELSE 0 END)
+            OVER (PARTITION BY ${keyList} ORDER BY __seq
+              ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS __ver
+          FROM a)
+        SELECT ${
+        [
+          ...columns.map((c) =>
+            keys.includes(c)
+              ? q(c)
+              : `arg_max_null(${q(c)}, __seq) FILTER (WHERE NOT __del) AS ${q(c)}`
+          ),
+          "min(__seq) FILTER (WHERE NOT __del) AS __START_AT",
+          "arg_max_null(__next, __seq) FILTER (WHERE NOT __del) AS __END_AT",
+          "coalesce(bool_or(__next = __seq), false) AS __tie",
+        ].join(", ")
+      }
+        FROM b GROUP BY ${keyList}, __ver
+        HAVING count(*) FILTER (WHERE NOT __del) > 0 OR bool_or(__next = __seq)`;
+    };
+    const tied = async (ev: string) => {
+      await materialize(versions(ev));
+      return await count(conn, `SELECT count(*) FROM ${rowsTable} WHERE __tie`) > 0;
+    };
+    let ev = events_;
+    if (await tied(ev) && await tied(ev = await dedupe(ev))) await tieError(ev);
+    await conn.run(`ALTER TABLE ${rowsTable} DROP COLUMN __tie`);
+    keep = live(ev);
   }
 
   // 4. Write: the touched keys' rows replace theirs; the retained events replace theirs.
-  if (!targetExists) {
-    if (d.columns.length) await declare();
-    else {
-      await ensureSchema(conn, d);
-      await conn.run(`CREATE TABLE ${relation(d)} AS SELECT * FROM ${rowsRel} LIMIT 0`);
+  const batchKeys = retained > 0 && !all
+    ? await count(conn, "SELECT count(*) FROM __cdc_keys")
+    : flow.scdType === 1 && ignoreNull.size === 0 && !t
+    ? await count(conn, "SELECT count(*) FROM __cdc_keep") // one row per key of the batch
+    : await count(
+      conn,
+      `SELECT count(*) FROM (SELECT DISTINCT ${keyList} FROM __cdc_new WHERE NOT __trunc)`,
+    );
+  const knownKeys = targetExists && !all
+    ? await count(
+      conn,
+      `SELECT count(*) FROM (SELECT DISTINCT ${keyList} FROM ${target} SEMI JOIN ${
+        retained > 0 ? "__cdc_keys" : "__cdc_new"
+      } USING (${keyList}))`,
+    )
+    : 0;
+  let rowsWritten: number;
+  if (direct) rowsWritten = await count(conn, `SELECT count(*) FROM ${target}`);
+  else {
+    if (!targetExists) await declare();
+    else await widen(conn, target, await describeColumns(conn, "__cdc_rows"));
+    if (retained > 0) {
+      if (all) await conn.run(`DELETE FROM ${target}`);
+      else {
+        await conn.run(
+          `DELETE FROM ${target} USING __cdc_keys WHERE ${
+            keys.map((k) => `${target}.${q(k)} = __cdc_keys.${q(k)}`).join(" AND ")
+          }`,
+        );
+      }
     }
-  } else {
-    await widen(conn, relation(d), await describeColumns(conn, rowsRel));
+    rowsWritten = await count(conn, `INSERT INTO ${target} BY NAME SELECT * FROM __cdc_rows`);
   }
-  if (!fresh) {
-    if (all) await conn.run(`DELETE FROM ${relation(d)}`);
-    else {
-      await conn.run(
-        `DELETE FROM ${relation(d)} USING __cdc_keys WHERE ${
-          keys.map((k) => `${relation(d)}.${q(k)} = __cdc_keys.${q(k)}`).join(" AND ")
-        }`,
-      );
-    }
-  }
-  const rowsWritten = await count(
-    conn,
-    `INSERT INTO ${relation(d)} BY NAME SELECT * FROM ${rowsRel}`,
-  );
   if (retained > 0) {
     if (all) await conn.run(`DELETE FROM ${state}`);
     else {
@@ -291,17 +328,16 @@ export async function applyCdc(
     }
   }
   await conn.run(`DELETE FROM ${state} WHERE __trunc`);
-  await conn.run(`INSERT INTO ${state} BY NAME SELECT * FROM ${keepRel}`);
+  await conn.run(`INSERT INTO ${state} BY NAME SELECT * FROM ${keep}`);
   if (t) {
     await conn.run(`INSERT INTO ${state} BY NAME SELECT * FROM ${events_} WHERE __trunc
       ORDER BY __seq DESC LIMIT 1`);
   }
-  for (
-    const tmp of ["__cdc_new", "__cdc_keys", "__cdc_ev", "__cdc_keep", "__cdc_rows", "__cdc_dedup"]
-  ) {
+  await conn.run("DROP VIEW IF EXISTS __cdc_new");
+  for (const tmp of ["__cdc_keys", "__cdc_ev", "__cdc_keep", "__cdc_rows", "__cdc_dedup"]) {
     await conn.run(`DROP TABLE IF EXISTS ${tmp}`);
   }
-  return { rowsWritten, events };
+  return { rowsWritten, events, rowsDuplicate: events - (batchKeys - knownKeys) };
 }
 
 function bigintJson(_k: string, v: unknown): unknown {

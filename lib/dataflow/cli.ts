@@ -5,6 +5,7 @@ import { DEFAULTS } from "../config.ts";
 import { progress } from "../progress.ts";
 import { lineageChart } from "../viz/lineage.ts";
 import { toStandaloneSvg } from "../viz/render.ts";
+import { checkDatabricks, formatEngineOnly } from "./check_databricks.ts";
 import { PipelineError } from "./errors.ts";
 import { checkPipeline, formatFindings } from "./check.ts";
 import { lineage, lineageText, planPipeline } from "./graph.ts";
@@ -34,6 +35,10 @@ whole update commits at once or not at all.
                                line), write nothing; exit 1 if there is any
   --lineage                    print the dataset graph and exit
   --lineage-svg <file.svg>     write the dataset graph as SVG and exit
+  --target databricks          with --check: list instead every construct only this
+                               engine understands (engine table properties and settings,
+                               lake-relative or local source paths, DuckDB-only SQL), so
+                               the file means the same on Databricks
   -h, --help                   show this help`;
 
 /** Parsed command line. */
@@ -42,6 +47,8 @@ export interface DataflowArgs {
   lineage: boolean;
   check: boolean;
   lineageSvg?: string;
+  /** What `--check` checks against: this engine (default) or Databricks. */
+  target?: "local" | "databricks";
   help: boolean;
 }
 
@@ -103,6 +110,14 @@ export function parseDataflowArgs(args: string[]): DataflowArgs {
       case "--lineage-svg":
         out.lineageSvg = take();
         break;
+      case "--target": {
+        const t = take();
+        if (t !== "local" && t !== "databricks") {
+          throw new Error(`--target is local or databricks, not ${t}`);
+        }
+        out.target = t;
+        break;
+      }
       case "-h":
       case "--help":
         out.help = true;
@@ -126,8 +141,24 @@ export async function main(args: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
+  if (parsed.target === "databricks" && !parsed.check) {
+    console.error("error: --target databricks goes with --check");
+    return 2;
+  }
   try {
     const pipeline = await openPipeline(parsed.options, DEFAULTS.pipeline);
+    if (parsed.check && parsed.target === "databricks") {
+      const findings = checkDatabricks(pipeline);
+      if (!findings.length) {
+        console.log(
+          `${pipeline.file}: nothing engine-only; the pipeline means the same on Databricks`,
+        );
+        return 0;
+      }
+      console.log(formatEngineOnly(findings));
+      console.error(`${findings.length} engine-only construct(s)`);
+      return 1;
+    }
     for (const e of pipeline.ignored) {
       console.error(`note: ${e.key} has no meaning locally and is ignored (${e.file}:${e.line})`);
     }

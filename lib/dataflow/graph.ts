@@ -343,6 +343,18 @@ export function lineage(pipeline: Pipeline | Plan): LineageGraph {
       }
       edges.push({ from: id, to: d.name, stream: d.kind === "streaming" });
     }
+    for (const x of pd.externals) {
+      const id = x.files ? `files:${x.files.path}` : `table:${x.name}`;
+      if (!nodes.some((n) => n.id === id)) {
+        const label = x.files
+          ? `${x.files.path} (${x.files.format} files)`
+          : `${x.name} (${x.mapping ? `${x.mapping.format} files` : "table"} outside the pipeline)`;
+        nodes.push({ id, label, kind: "source" });
+      }
+      if (!edges.some((e) => e.from === id && e.to === d.name)) {
+        edges.push({ from: id, to: d.name, stream: x.stream });
+      }
+    }
     nodes.push({
       id: d.name,
       label: d.name,

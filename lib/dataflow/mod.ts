@@ -28,7 +28,18 @@
  *   carry `_failed_expectations` (every failed expectation), `_update_id` and
  *   `_quarantined_at`.
  * - `TBLPROPERTIES ('tweetlake.dedupeKeys' = 'id')` deduplicates a streaming
- *   table on those columns, within a batch and against rows already written.
+ *   table on those columns, within a batch and against rows already written. It
+ *   is engine-only (`--check --target databricks` says so); the portable way is an
+ *   AUTO CDC flow keyed by those columns (cdc.ts), as pipelines/twitter.sql does.
+ * - AUTO CDC / APPLY CHANGES targets are rewritten per key (cdc.ts); streaming
+ *   reads and stream-stream joins follow streams.ts.
+ * - Names (names.ts): `schema.table` / `catalog.schema.table` live in DuckDB schemas (the
+ *   catalog part is dropped); unqualified names in the settings' schema, else `main`.
+ *   Settings files, `${key}` parameters and `SET` (settings.ts, parse.ts); tables outside
+ *   the pipeline and direct file queries (external.ts, sources/delta.ts); views are read in
+ *   place, append flows unioned by name into their table (graph.ts).
+ * - A dataset writes only tables it created (`_dataflow_tables`, ownership.ts); what
+ *   cannot run locally is refused by name before anything runs (check.ts, `--check`).
  * - Spark spellings (`==`, "double-quoted strings", `backquoted names`,
  *   `current_timestamp()`, `element_at`) are translated in translate.ts only.
  */
@@ -36,6 +47,7 @@ import { lineageChart } from "../viz/lineage.ts";
 import { lineage, type LineageGraph } from "./graph.ts";
 import type { Pipeline } from "./parse.ts";
 
+export { checkPipeline, type Finding, formatFindings, LOCAL_RULES, type Rule } from "./check.ts";
 export { ExpectationFailedError, PipelineError } from "./errors.ts";
 export {
   lineage,
@@ -52,6 +64,8 @@ export {
   type DatasetKind,
   type Expectation,
   loadPipeline,
+  loadProject,
+  openPipeline,
   parsePipeline,
   type Pipeline,
   type ViolationAction,
@@ -75,6 +89,7 @@ export {
   type UpdateResult,
   type WriteMode,
 } from "./run.ts";
+export { loadSettings, type PipelineSettings } from "./settings.ts";
 export { EVENT_LOG, readEventLog, readExpectationMetrics, readQuarantine } from "./state.ts";
 
 /** The lineage graph as Plot markup (an `<svg>` or `<figure>`), drawn by lib/viz. */

@@ -353,6 +353,13 @@ function parseSet(toks: Token[], file: string): ConfigEntry | undefined {
 
 const PARAM = /\$\{([^}\s]+)\}/g;
 
+/**
+ * The `${lake}` parameter: where the pipeline's sources live. It defaults to `.`, the lake
+ * the update reads (`--lake`), so `'${lake}/raw/x'` is `raw/x` in that lake locally; on
+ * Databricks the pipeline configuration sets it (e.g. `s3://bucket/prefix`).
+ */
+export const LAKE_PARAMETER = "lake";
+
 /** Substitutes `${key}` in a statement (comments become blanks when a parameter is found). */
 function substitute(toks: Token[], values: Map<string, string>, file: string): Token[] {
   const text = toks.map((t) => t.kind === "comment" ? t.text.replace(/[^\n]/g, " ") : t.text)
@@ -417,7 +424,10 @@ function parseFile(
     throw e;
   }
   const names = options.names ?? {};
-  const values = new Map((options.configuration ?? []).map((e) => [e.key, e.value]));
+  const values = new Map([
+    [LAKE_PARAMETER, "."],
+    ...(options.configuration ?? []).map((e): [string, string] => [e.key, e.value]),
+  ]);
   const datasets: Dataset[] = [];
   const flows: Flow[] = [];
   const cdcFlows: CdcFlow[] = [];

@@ -506,6 +506,7 @@ async function writeBatch(
       queryError(pd, e, "applying changes failed")
     );
     result.rowsWritten += r.rowsWritten;
+    result.rowsDuplicate += r.rowsDuplicate;
   } else {
     try {
       if (mode === "complete") await conn.run(`DROP TABLE IF EXISTS ${table}`);

@@ -122,7 +122,8 @@ function parseSource(fn: Token, inner: Token[], where: Where): SourceSpec {
     throw new PipelineError(msg, where.file, fn.line, where.dataset);
   };
   if (!positional[0]) fail(`${fn.text}() needs a path`);
-  const path = literalValue(positional[0], where);
+  // `./x` (e.g. `${lake}/x` with the default lake `.`) is `x` in the pipeline's lake.
+  const path = literalValue(positional[0], where).replace(/^(\.\/+)+/, "");
   if (positional[1]) option("format", literalValue(positional[1], where));
   const format = (options.format ?? "json").toLowerCase();
   // The format and every option are checked by the Autoloader (lib/dataflow/autoloader.ts).

@@ -81,16 +81,19 @@ const PERMANENT = new Set([
   "AccountProblem",
   "InvalidToken",
   "ExpiredToken",
+  "InvalidArgument",
+  "InvalidRequest",
 ]);
 
-/** The error code of an S3 failure that no retry fixes (by code, or HTTP 301/400/401/403). */
+/** The error code of an S3 failure that no retry fixes (by code, or HTTP 301/401/403). */
 function permanentCode(e: unknown): string | undefined {
   const err = e as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
   const code = err?.Code ?? err?.name;
   if (code && PERMANENT.has(code)) return code;
   const status = err?.$metadata?.httpStatusCode;
   if (status === 403) return code && code !== "Error" && code !== "Unknown" ? code : "AccessDenied";
-  if (status === 301 || status === 400 || status === 401) return code ?? `HTTP ${status}`;
+  // a 400 can be transient (RequestTimeout): only the codes above count as permanent
+  if (status === 301 || status === 401) return code ?? `HTTP ${status}`;
   return undefined;
 }
 
