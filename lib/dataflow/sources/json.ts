@@ -130,10 +130,11 @@ async function loadJson(ctx: SourceContext): Promise<LoadedSource> {
     `CASE WHEN starts_with(line, '{') THEN true ELSE starts_with(ltrim(line), '{') END`;
   await conn.run(
     `CREATE OR REPLACE TEMP TABLE ${lines} AS
-     SELECT line, filename, line_no, readable, suspect, keys,
-            keys IS NOT NULL AND (${object}) AS ok
-     FROM (SELECT *, ${parse} AS keys FROM (SELECT *, ${suspect} AS suspect
-           FROM (${staged.relation})))`,
+     SELECT *, CASE WHEN ok THEN true ELSE trim(line) <> '' END AS record
+     FROM (SELECT line, filename, line_no, readable, suspect, keys,
+                  keys IS NOT NULL AND (${object}) AS ok
+           FROM (SELECT *, ${parse} AS keys FROM (SELECT *, ${suspect} AS suspect
+                 FROM (${staged.relation}))))`,
   );
   if (staged.split) await dropStaged(conn, name);
   let rows = 0;
@@ -141,7 +142,7 @@ async function loadJson(ctx: SourceContext): Promise<LoadedSource> {
   if (ctx.files.length) {
     const [c] = await query(
       conn,
-      `SELECT count(*) FILTER (WHERE CASE WHEN ok THEN true ELSE trim(line) <> '' END)::BIGINT AS n,
+      `SELECT count(*) FILTER (WHERE record)::BIGINT AS n,
               count(*) FILTER (WHERE suspect)::BIGINT AS s FROM ${lines}`,
     );
     rows = Number(c.n);
@@ -223,7 +224,7 @@ async function loadJson(ctx: SourceContext): Promise<LoadedSource> {
      FROM (SELECT l.line, l.ok, l.keys, ${parsed} AS ${s}, f.*,
              ${lineNumberSql("l", "f.first_row")} AS line_number
            FROM ${lines} l JOIN ${meta} f ON l.filename = f.local_path
-           WHERE CASE WHEN l.ok THEN true ELSE trim(l.line) <> '' END)`,
+           WHERE l.record)`,
   );
   return { view: name, rows, schema, unreadable };
 }
