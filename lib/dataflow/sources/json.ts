@@ -138,12 +138,15 @@ async function loadJson(ctx: SourceContext): Promise<LoadedSource> {
     `strlen(line) - strlen(replace(replace(line, '{', ''), '[', '')) > ${MAX_JSON_DEPTH} ` +
     `ELSE false END`;
   const parse = `CASE WHEN readable AND NOT suspect THEN try(json_keys(line)) END`;
-  const object = `(starts_with(line, '{') OR starts_with(ltrim(line), '{'))`;
+  // CASE rather than OR here and below: DuckDB evaluates both sides of an OR on every row, and
+  // ltrim / trim copy the whole line.
+  const object =
+    `CASE WHEN starts_with(line, '{') THEN true ELSE starts_with(ltrim(line), '{') END`;
   await conn.run(
     `CREATE OR REPLACE TEMP TABLE ${lines} AS
      SELECT *, CASE WHEN ok THEN true ELSE trim(line) <> '' END AS record
      FROM (SELECT line, filename, line_no, readable, suspect, keys,
-                  keys IS NOT NULL AND ${object} AS ok
+                  keys IS NOT NULL AND (${object}) AS ok
            FROM (SELECT *, ${parse} AS keys FROM (SELECT *, ${suspect} AS suspect
                  FROM (${staged.relation}))))`,
   );
@@ -167,7 +170,7 @@ async function loadJson(ctx: SourceContext): Promise<LoadedSource> {
             shallow.map((s) => Number(s.r)).join(",")
           })`,
         );
-        await conn.run(`UPDATE ${lines} SET ok = keys IS NOT NULL AND ${object} WHERE NOT ok`);
+        await conn.run(`UPDATE ${lines} SET ok = keys IS NOT NULL AND (${object}) WHERE NOT ok`);
       }
     }
     await conn.run(
