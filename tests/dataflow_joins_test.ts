@@ -128,6 +128,25 @@ Deno.test("joins: a stream-stream outer join is a clear error, never dropped row
   }
 });
 
+Deno.test("joins: a stream-stream join inside a view read as a stream is a clear error, never dropped matches", async () => {
+  const ws = await workspace();
+  try {
+    const pipeline = parsePipeline(
+      STREAMS + `CREATE TEMPORARY VIEW pairs AS SELECT c.id, i.title
+        FROM STREAM(LIVE.clicks) c JOIN STREAM(LIVE.impressions) i ON c.ad = i.ad;
+      CREATE OR REFRESH STREAMING TABLE matched AS SELECT * FROM STREAM(pairs);`,
+      "view.sql",
+    );
+    await writeLakeFile(ws.lake, "clicks/1.json", json({ id: 1, ad: 100 }));
+    await writeLakeFile(ws.lake, "impressions/1.json", json({ ad: 200, title: "other" }));
+    const e = await runUpdate({ pipeline, lake: ws.lake, db: ws.db }).catch((x) => x);
+    assert.ok(e instanceof UpdateError, String(e));
+    assert.match(e.message, /view\.sql:\d+: dataset matched: a stream-stream join .*not supported/);
+  } finally {
+    await ws.remove();
+  }
+});
+
 Deno.test("joins: STREAM() of a materialized view is refused, and the advice given doesn't double rows", async () => {
   const ws = await workspace();
   try {

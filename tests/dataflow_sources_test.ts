@@ -245,6 +245,27 @@ Deno.test("sources: unsupported formats and options are errors that name them", 
   }
 });
 
+Deno.test("sources: inferColumnTypes => false reads every JSON field as STRING", async () => {
+  const ws = await workspace();
+  try {
+    const pipeline = parsePipeline(
+      `CREATE OR REFRESH STREAMING TABLE t AS
+       SELECT * FROM STREAM read_files('raw/s', format => 'json', inferColumnTypes => 'false');`,
+      "strings.sql",
+    );
+    await writeLakeFile(ws.lake, "raw/s/1.ndjson", '{"n": 5, "m": {"ok": true}}\n');
+    await runUpdate({ pipeline, lake: ws.lake, db: ws.db });
+    await withDb(ws.db, async (conn) => {
+      const types = (await query(conn, "DESCRIBE t")).map((r) =>
+        `${r.column_name} ${r.column_type}`
+      );
+      assert.deepEqual(types.slice(0, 2), ["n VARCHAR", "m STRUCT(ok VARCHAR)"]);
+    });
+  } finally {
+    await ws.remove();
+  }
+});
+
 Deno.test("sources: a declared column list works with SELECT * over a file source", async () => {
   const ws = await workspace();
   try {

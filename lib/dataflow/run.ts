@@ -422,7 +422,9 @@ async function writeBatch(
     return aliased ? rel : `${rel} AS ${ident(upstream.table)}`;
   };
   // A stream-stream join also matches new rows with earlier updates' rows (streams.ts).
-  const join = mode === "append" ? await streamJoin(conn, pd, ctx.names) : undefined;
+  const join = mode === "append"
+    ? await streamJoin(conn, pd, ctx.names, (r) => ctx.plan.views(r))
+    : undefined;
   let sql = join?.kind === "join"
     ? streamJoinSql(pd, ctx.names, join.reads, streamRel)
     : await withListFields(conn, (listFields) => {

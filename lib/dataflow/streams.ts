@@ -18,7 +18,14 @@
 import { type DuckDBConnection, ident, query } from "../db.ts";
 import { PipelineError } from "./errors.ts";
 import type { PlannedDataset } from "./graph.ts";
-import { type Reference, type SourceSpec, sqlString, translate, type Where } from "./translate.ts";
+import {
+  type Reference,
+  type Resolver,
+  type SourceSpec,
+  sqlString,
+  translate,
+  type Where,
+} from "./translate.ts";
 
 /** Which rows of a streamed dataset a relation stands for. */
 export type StreamPart = "new" | "old" | "all";
@@ -116,28 +123,35 @@ function hasWindow(n: unknown): boolean {
 }
 
 /**
- * Finds a stream-stream join in a streaming table's query (append mode). Returns
- * `join` when every stream read is a table in the top-level join tree of inner
- * joins (the delta rule applies); throws for a form that would drop or repeat
- * matches.
+ * Finds a stream-stream join in a streaming table's query (append mode), with the
+ * views it reads expanded in place by `views` (a join inside a view is found too).
+ * Returns `join` when every stream read is a table in the top-level join tree of
+ * inner joins (the delta rule applies); throws for a form that would drop or
+ * repeat matches.
  */
 export async function streamJoin(
   conn: DuckDBConnection,
   pd: PlannedDataset,
   names: ReadonlySet<string>,
+  views: (resolver: Resolver) => Resolver = (r) => r,
 ): Promise<StreamJoin> {
   const d = pd.dataset;
   if (pd.refs.filter((r) => r.stream).length + pd.sources.length < 2) return { kind: "none" };
   const where: Where = { file: d.file, dataset: d.name };
   let streams = 0;
   let sources = 0;
-  const sql = translate(pd.query, names, {
-    ref: (r, aliased) => {
-      const rel = r.stream ? `__df_stream_${streams++}` : ident(r.name);
-      return aliased ? rel : `${rel} AS ${ident(r.name)}`;
-    },
-    source: (_s: SourceSpec, aliased) => `__df_source_${sources++}${aliased ? "" : " AS src"}`,
-  }, where);
+  const sql = translate(
+    pd.query,
+    names,
+    views({
+      ref: (r, aliased) => {
+        const rel = r.stream ? `__df_stream_${streams++}` : ident(r.name);
+        return aliased ? rel : `${rel} AS ${ident(r.name)}`;
+      },
+      source: (_s: SourceSpec, aliased) => `__df_source_${sources++}${aliased ? "" : " AS src"}`,
+    }),
+    where,
+  );
   const [{ j }] = await query(conn, `SELECT json_serialize_sql(${sqlString(sql)}) AS j`);
   const tree = JSON.parse(String(j));
   if (tree.error) return { kind: "none" }; // DuckDB reports the query's own error when it runs

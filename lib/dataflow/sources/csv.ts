@@ -5,6 +5,7 @@
  * `inferSchema` / `inferColumnTypes` (default true; false reads every column as STRING),
  * `dateFormat` / `timestampFormat` (Java patterns).
  */
+import { query } from "../../db.ts";
 import { javaDatePattern } from "../spark/patterns.ts";
 import { sqlString } from "../translate.ts";
 import { duckType, type TypeTree } from "../types.ts";
@@ -77,6 +78,13 @@ export const CSV_FORMAT: FileFormat = {
     loadTabular(ctx, {
       relation: (files) => csvRelation(ctx.spec.options, files),
       data: (files) => csvRelation(ctx.spec.options, files, true),
+      count: async (files) =>
+        Number(
+          (await query(
+            ctx.conn,
+            `SELECT count(*)::BIGINT AS n FROM ${csvRelation(ctx.spec.options, files, true)}`,
+          ))[0].n,
+        ),
       cast: (x, t) => csvCast(ctx.spec.options, x, t),
       rename: (n) => bool(ctx.spec.options.header, false) ? n : n.replace(/^column(\d+)$/, "_c$1"),
     }),

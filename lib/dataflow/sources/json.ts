@@ -30,6 +30,20 @@ import {
   type SourceContext,
 } from "./source.ts";
 
+/** A type with every scalar as VARCHAR (structs and lists kept). */
+function asStrings(t: TypeTree): TypeTree {
+  switch (t.kind) {
+    case "scalar":
+      return t.name === "JSON" ? t : { kind: "scalar", name: "VARCHAR" };
+    case "list":
+      return { kind: "list", of: asStrings(t.of) };
+    case "struct":
+      return { kind: "struct", fields: t.fields.map(([k, f]) => [k, asStrings(f)]) };
+    case "map":
+      return t;
+  }
+}
+
 /** Lines fully scanned for schema inference; larger batches are sampled (plus every top-level key). */
 const FULL_INFERENCE_LINES = 2_000;
 
@@ -124,13 +138,17 @@ async function loadJson(ctx: SourceContext): Promise<LoadedSource> {
     `strlen(line) - strlen(replace(replace(line, '{', ''), '[', '')) > ${MAX_JSON_DEPTH} ` +
     `ELSE false END`;
   const parse = `CASE WHEN readable AND NOT suspect THEN try(json_keys(line)) END`;
-  const object = `(starts_with(line, '{') OR starts_with(ltrim(line), '{'))`;
+  // CASE rather than OR here and below: DuckDB evaluates both sides of an OR on every row, and
+  // ltrim / trim copy the whole line.
+  const object =
+    `CASE WHEN starts_with(line, '{') THEN true ELSE starts_with(ltrim(line), '{') END`;
   await conn.run(
     `CREATE OR REPLACE TEMP TABLE ${lines} AS
-     SELECT line, filename, line_no, readable, suspect, keys,
-            keys IS NOT NULL AND ${object} AS ok
-     FROM (SELECT *, ${parse} AS keys FROM (SELECT *, ${suspect} AS suspect
-           FROM (${staged.relation})))`,
+     SELECT *, CASE WHEN ok THEN true ELSE trim(line) <> '' END AS record
+     FROM (SELECT line, filename, line_no, readable, suspect, keys,
+                  keys IS NOT NULL AND (${object}) AS ok
+           FROM (SELECT *, ${parse} AS keys FROM (SELECT *, ${suspect} AS suspect
+                 FROM (${staged.relation}))))`,
   );
   if (staged.split) await dropStaged(conn, name);
   let rows = 0;
@@ -138,7 +156,7 @@ async function loadJson(ctx: SourceContext): Promise<LoadedSource> {
   if (ctx.files.length) {
     const [c] = await query(
       conn,
-      `SELECT count(*) FILTER (WHERE ok OR trim(line) <> '')::BIGINT AS n,
+      `SELECT count(*) FILTER (WHERE record)::BIGINT AS n,
               count(*) FILTER (WHERE suspect)::BIGINT AS s FROM ${lines}`,
     );
     rows = Number(c.n);
@@ -152,7 +170,7 @@ async function loadJson(ctx: SourceContext): Promise<LoadedSource> {
             shallow.map((s) => Number(s.r)).join(",")
           })`,
         );
-        await conn.run(`UPDATE ${lines} SET ok = keys IS NOT NULL AND ${object} WHERE NOT ok`);
+        await conn.run(`UPDATE ${lines} SET ok = keys IS NOT NULL AND (${object}) WHERE NOT ok`);
       }
     }
     await conn.run(
@@ -166,9 +184,12 @@ async function loadJson(ctx: SourceContext): Promise<LoadedSource> {
   let left: string[] = [];
   if (spec.options.schema) schema = { kind: "struct", fields: hints };
   else {
-    const inferred = rows
+    const typed = !/^false$/i.test(spec.options.infercolumntypes ?? spec.options.inferschema ?? "");
+    const found = rows
       ? await inferSchema(ctx, lines, rows)
       : { kind: "struct" as const, fields: [] };
+    // inferColumnTypes => false: every field a STRING, nested ones too (as Auto Loader does).
+    const inferred = typed ? found : asStrings(found);
     const hinted = (t: TypeTree) => settle(overlay({ kind: "struct", fields: hints }, t));
     ({ schema, left } = evolve(
       ctx,
@@ -220,7 +241,7 @@ async function loadJson(ctx: SourceContext): Promise<LoadedSource> {
      FROM (SELECT l.line, l.ok, l.keys, ${parsed} AS ${s}, f.*,
              ${lineNumberSql("l", "f.first_row")} AS line_number
            FROM ${lines} l JOIN ${meta} f ON l.filename = f.local_path
-           WHERE l.ok OR trim(l.line) <> '')`,
+           WHERE l.record)`,
   );
   return { view: name, rows, schema, unreadable };
 }

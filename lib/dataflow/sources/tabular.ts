@@ -17,6 +17,8 @@ export interface TabularReader {
   relation(files: string[]): string;
   /** The relation the rows are read from (default `relation`; CSV reads text, then casts). */
   data?(files: string[]): string;
+  /** How many rows the files hold. */
+  count(files: string[]): Promise<number>;
   /** SQL converting column `x` to type `t` (NULL where it does not convert). */
   cast?(x: string, t: TypeTree): string | undefined;
   /** Renames DuckDB's column names to the format's (`column0` → `_c0` for CSV without header). */
@@ -52,13 +54,12 @@ export async function loadTabular(
   const hints = hintsOf(spec);
   let columns: [string, string][] = [];
   let rows = 0;
-  const data = `${name}_data`;
+  let rel = "";
   if (files.length) {
     const relation = reader.relation(files);
     columns = await describe(ctx, relation);
-    const rel = reader.data?.(files) ?? relation;
-    await conn.run(`CREATE OR REPLACE TEMP TABLE ${data} AS SELECT * FROM ${rel}`);
-    rows = Number((await query(conn, `SELECT count(*)::BIGINT AS n FROM ${data}`))[0].n);
+    rel = reader.data?.(files) ?? relation;
+    rows = await reader.count(files);
   }
   const inferred: TypeTree = {
     kind: "struct",
@@ -77,42 +78,50 @@ export async function loadTabular(
     if (!ctx.known) schema = hinted(schema);
   }
   const fields = schema.kind === "struct" ? schema.fields : [];
-  const present = new Map(columns.map(([n]) => [rename(n), n]));
+  const present = new Map(columns.map(([n, t]) => [rename(n), { n, t }]));
   const select: string[] = [];
-  const misfits: string[] = [];
+  const misfit: string[] = [];
+  const entries: string[] = [];
   for (const [k, t] of fields) {
     const source = present.get(k);
     if (source === undefined) {
       select.push(`NULL::${duckType(t)} AS ${quoteName(k)}`);
       continue;
     }
-    const x = `d.${quoteName(source)}`;
+    const x = `d.${quoteName(source.n)}`;
+    // A column read with the schema's own type needs no conversion and can't misfit.
+    if (!reader.data && source.t === duckType(t)) {
+      select.push(`${x} AS ${quoteName(k)}`);
+      continue;
+    }
     const cast = reader.cast?.(x, t) ?? `TRY_CAST(${x} AS ${duckType(t)})`;
     select.push(`${cast} AS ${quoteName(k)}`);
-    misfits.push(
-      `{'k': ${sqlString(k)}, 'v': CASE WHEN ${x} IS NOT NULL AND ${cast} IS NULL ` +
-        `THEN ${x}::VARCHAR END}`,
-    );
+    const bad = `(${x} IS NOT NULL AND ${cast} IS NULL)`;
+    misfit.push(bad);
+    entries.push(`{'k': ${sqlString(k)}, 'v': CASE WHEN ${bad} THEN ${x}::VARCHAR END}`);
   }
   if (ctx.rescued) {
     // Columns the schema does not take (rescue mode, or none with a rescued column).
     for (const k of left.filter((p) => !p.includes(".") && !p.includes("[]"))) {
       const source = present.get(k);
       if (source !== undefined) {
-        misfits.push(`{'k': ${sqlString(k)}, 'v': d.${quoteName(source)}::VARCHAR}`);
+        const x = `d.${quoteName(source.n)}`;
+        misfit.push(`${x} IS NOT NULL`);
+        entries.push(`{'k': ${sqlString(k)}, 'v': ${x}::VARCHAR}`);
       }
     }
-    const entries = misfits.length
-      ? `list_filter([${misfits.join(", ")}], __m -> __m.v IS NOT NULL)`
-      : "[]::STRUCT(k VARCHAR, v VARCHAR)[]";
+    // The JSON is built only for rows with something to rescue.
     select.push(
-      `CASE WHEN len(${entries}) > 0 THEN to_json(map_from_entries(list_concat(${entries}, ` +
-        `[{'k': '_file_path', 'v': f.file_path}])))::VARCHAR END AS ${quoteName(ctx.rescued)}`,
+      misfit.length
+        ? `CASE WHEN ${misfit.join(" OR ")} THEN to_json(map_from_entries(list_concat(` +
+          `list_filter([${entries.join(", ")}], __m -> __m.v IS NOT NULL), ` +
+          `[{'k': '_file_path', 'v': f.file_path}])))::VARCHAR END AS ${quoteName(ctx.rescued)}`
+        : `NULL::VARCHAR AS ${quoteName(ctx.rescued)}`,
     );
   }
   select.push(`${metadataSql("f")} AS _metadata`);
   const from = files.length
-    ? `${data} d JOIN ${meta} f ON d.filename = f.local_path`
+    ? `${rel} d JOIN ${meta} f ON d.filename = f.local_path`
     : `(SELECT NULL::VARCHAR AS filename WHERE false) d JOIN ${meta} f ON d.filename = f.local_path`;
   await conn.run(`CREATE OR REPLACE TEMP VIEW ${name} AS SELECT ${select.join(", ")} FROM ${from}`);
   return { view: name, rows, schema, unreadable: 0 };
