@@ -104,6 +104,40 @@ Deno.test("AUTO CDC: SCD 1 and SCD 2 give the documented tables for deletes and 
   }
 });
 
+Deno.test("AUTO CDC: the flow's conditions follow spark.sql.ansi.enabled (legacy: an invalid cast is NULL)", async () => {
+  const flow = `CREATE OR REFRESH STREAMING TABLE users;
+    CREATE FLOW users_cdc AS AUTO CDC INTO users
+    FROM STREAM(changes)
+    KEYS (userId)
+    APPLY AS DELETE WHEN cast(operation AS INT) = 0
+    SEQUENCE BY sequenceNum
+    COLUMNS * EXCEPT (operation, sequenceNum)
+    STORED AS SCD TYPE 1;`;
+  const feed = lines([[1, "a", "x", "0", 1], [2, "b", "y", "0", 1], [2, "b", "y", "upsert", 2]]);
+  for (const ansi of [false, true]) {
+    const ws = await workspace();
+    try {
+      const pipeline = parsePipeline(
+        `SET spark.sql.ansi.enabled = ${ansi};\n` + RAW + flow,
+        "ansi.sql",
+      );
+      await writeLakeFile(ws.lake, "cdc/1.json", feed);
+      if (ansi) {
+        const e = await runUpdate({ pipeline, lake: ws.lake, db: ws.db }).catch((x) => x);
+        assert.ok(e instanceof UpdateError, String(e));
+      } else {
+        await runUpdate({ pipeline, lake: ws.lake, db: ws.db });
+        // '0' deletes; 'upsert' casts to NULL (not a delete), so key 2 is upserted again.
+        assert.deepEqual(await rowsOf(ws.db, "SELECT userId, name FROM users ORDER BY userId"), [
+          [2, "b"],
+        ]);
+      }
+    } finally {
+      await ws.remove();
+    }
+  }
+});
+
 Deno.test("AUTO CDC: APPLY AS TRUNCATE WHEN clears what came before it in sequence", async () => {
   const ws = await workspace();
   try {

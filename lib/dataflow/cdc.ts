@@ -26,7 +26,7 @@ import type { Dataset } from "./parse.ts";
 import { splitTopLevel } from "./parse.ts";
 import { count, describeColumns, duckMessage, widen } from "./sql.ts";
 import { isWord, significant, type Token } from "./tokens.ts";
-import { spaced, translate } from "./translate.ts";
+import { spaced, translate, type TranslateOptions } from "./translate.ts";
 
 /** The table holding a CDC target's retained change events. */
 export function cdcStateTable(target: string): string {
@@ -61,6 +61,7 @@ export async function applyCdc(
   batch: string,
   names: ReadonlySet<string>,
   declare: () => Promise<void>,
+  options: TranslateOptions = {},
 ): Promise<CdcResult> {
   const flow = d.cdc!;
   const where = { file: flow.file, dataset: d.name };
@@ -68,10 +69,16 @@ export async function applyCdc(
     throw new PipelineError(`AUTO CDC flow ${flow.name}: ${msg}`, flow.file, line, d.name);
   };
   const expr = (toks: Token[], what: string): string =>
-    translate(spaced(toks.filter(significant)), names, {
-      ref: () => fail(`${what} cannot read another dataset`, toks[0].line),
-      source: () => fail(`${what} cannot read files`, toks[0].line),
-    }, where);
+    translate(
+      spaced(toks.filter(significant)),
+      names,
+      {
+        ref: () => fail(`${what} cannot read another dataset`, toks[0].line),
+        source: () => fail(`${what} cannot read files`, toks[0].line),
+      },
+      where,
+      options,
+    );
 
   // Columns: the source's, checked against KEYS, COLUMNS, TRACK HISTORY, IGNORE NULL UPDATES.
   const source = (await describeColumns(conn, batch)).map((c) => c.name);

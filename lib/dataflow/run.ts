@@ -426,7 +426,9 @@ async function writeBatch(
     ? await streamJoin(conn, pd, ctx.names, (r) => ctx.plan.views(r))
     : undefined;
   let sql = join?.kind === "join"
-    ? streamJoinSql(pd, ctx.names, join.reads, streamRel)
+    ? streamJoinSql(pd, ctx.names, join.reads, streamRel, {
+      ansi: ctx.plan.pipeline.settings.ansi,
+    })
     : await withListFields(conn, (listFields) => {
       sourceIndex = 0;
       return translate(
@@ -506,9 +508,9 @@ async function writeBatch(
   phase("insert");
   if (d.cdc) {
     // AUTO CDC / APPLY CHANGES: the batch is a set of change events (cdc.ts).
-    const r = await applyCdc(conn, d, kept, ctx.names, () => createDeclared(conn, d)).catch((e) =>
-      queryError(pd, e, "applying changes failed")
-    );
+    const r = await applyCdc(conn, d, kept, ctx.names, () => createDeclared(conn, d), {
+      ansi: ctx.plan.pipeline.settings.ansi,
+    }).catch((e) => queryError(pd, e, "applying changes failed"));
     result.rowsWritten += r.rowsWritten;
     result.rowsDuplicate += r.rowsDuplicate;
   } else {

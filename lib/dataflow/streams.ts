@@ -24,6 +24,7 @@ import {
   type SourceSpec,
   sqlString,
   translate,
+  type TranslateOptions,
   type Where,
 } from "./translate.ts";
 
@@ -202,22 +203,29 @@ export function streamJoinSql(
   names: ReadonlySet<string>,
   reads: number,
   relation: (r: Reference, aliased: boolean, part: StreamPart) => string,
+  options: TranslateOptions = {},
 ): string {
   const d = pd.dataset;
   const where: Where = { file: d.file, dataset: d.name };
   const terms: string[] = [];
   for (let i = 0; i < reads; i++) {
     let k = 0;
-    const sql = translate(pd.query, names, {
-      ref: (r, aliased) => {
-        if (!r.stream) return relation(r, aliased, "all");
-        const n = k++;
-        return relation(r, aliased, n < i ? "old" : n === i ? "new" : "all");
+    const sql = translate(
+      pd.query,
+      names,
+      {
+        ref: (r, aliased) => {
+          if (!r.stream) return relation(r, aliased, "all");
+          const n = k++;
+          return relation(r, aliased, n < i ? "old" : n === i ? "new" : "all");
+        },
+        source: () => {
+          throw new PipelineError("a stream-stream join cannot read files", d.file, d.line, d.name);
+        },
       },
-      source: () => {
-        throw new PipelineError("a stream-stream join cannot read files", d.file, d.line, d.name);
-      },
-    }, where);
+      where,
+      options,
+    );
     terms.push(`SELECT * FROM (${sql})`);
   }
   return terms.join("\nUNION ALL\n");
