@@ -7,10 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import puppeteer from "puppeteer-core";
 import { REPO_ROOT } from "../lib/config.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
+import { CHROMIUM, launch } from "./support/browser.ts";
 
 /** Reads the subprocess's stderr lines until one matches; returns the match. */
 async function lineMatching(
@@ -47,7 +45,6 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     const dir = await Deno.makeTempDir({ prefix: "tweetlake-live-browser-" });
-    const profile = await Deno.makeTempDir({ prefix: "tweetlake-chromium-" });
     const child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
@@ -74,19 +71,7 @@ Deno.test({
     }).spawn();
     const lines: string[] = [];
     const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-    const browser = await puppeteer.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      userDataDir: profile,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    const { browser, close } = await launch();
     try {
       const [, url] = await lineMatching(
         reader,
@@ -167,13 +152,12 @@ Deno.test({
       await page.screenshot({ path: shot as `${string}.png`, fullPage: true });
       assert.deepEqual(errors, [], "no console errors");
     } finally {
-      await browser.close();
+      await close();
       try {
         child.kill("SIGKILL");
       } catch { /* already ended */ }
       await child.status;
       await Deno.remove(dir, { recursive: true });
-      await Deno.remove(profile, { recursive: true });
     }
   },
 });

@@ -5,22 +5,9 @@
  * settings, source paths relative to the local lake or on a local disk, and
  * DuckDB spellings that Spark SQL does not have.
  */
-import { type Finding, functionCalls } from "./check.ts";
+import { checkPipeline, type Finding, functionCalls, type Rule } from "./check.ts";
 import type { Pipeline } from "./parse.ts";
 import { isWord, significant, type Token, tokenize } from "./tokens.ts";
-
-/** A piece of a pipeline's SQL: a dataset's or flow's query, or an expectation. */
-interface Sql {
-  tokens: Token[];
-  file: string;
-  dataset: string;
-}
-
-/** One check of the `databricks` target: the findings it makes for a pipeline. */
-interface EngineOnlyRule {
-  name: string;
-  find(p: Pipeline, sql: Sql[]): Finding[];
-}
 
 /** Table properties and configuration keys that only this engine reads. */
 const ENGINE_PREFIX = "tweetlake.";
@@ -69,7 +56,7 @@ function sourcePaths(toks: Token[]): { path: string; fn: string; line: number }[
 }
 
 /** What only this engine understands, for a pipeline meant to run on Databricks. */
-export const DATABRICKS_RULES: EngineOnlyRule[] = [
+export const DATABRICKS_RULES: Rule[] = [
   {
     name: "engine table properties",
     find: (p) =>
@@ -157,32 +144,12 @@ export const DATABRICKS_RULES: EngineOnlyRule[] = [
   },
 ];
 
-/** The SQL of a pipeline the rules look at (queries, flow queries, expectations). */
-function sqlOf(p: Pipeline): Sql[] {
-  const out: Sql[] = [];
-  for (const d of p.datasets) {
-    out.push({ tokens: d.query, file: d.file, dataset: d.name });
-    for (const e of d.expectations) {
-      out.push({ tokens: e.condition, file: d.file, dataset: d.name });
-    }
-  }
-  for (const f of p.flows) out.push({ tokens: f.query, file: f.file, dataset: f.target.name });
-  return out;
-}
-
 /**
  * Every construct of a pipeline that only this engine understands (`--check --target
  * databricks`), in file and line order.
  */
 export function checkDatabricks(p: Pipeline): Finding[] {
-  const sql = sqlOf(p);
-  const seen = new Set<string>();
-  return DATABRICKS_RULES.flatMap((r) => r.find(p, sql)).filter((f) => {
-    const key = `${f.file}:${f.line}:${f.feature}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  }).sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
+  return checkPipeline(p, DATABRICKS_RULES);
 }
 
 /** One line per finding: `file:line: dataset d: feature is engine-only: detail`. */
